@@ -1,0 +1,50 @@
+# Two entry points for newcomers (see README.md):
+#   make book   set everything up, then render the book (or say how to read it without Quarto)
+#   make test   set everything up, then run every test (what CI runs)
+# Everything lives in a virtual environment in .venv; nothing is installed system-wide.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup test unit book lab execute benchmarks clean help
+
+help:
+	@echo "make book        set up, then render the book with Quarto (or open the notebooks in JupyterLab)"
+	@echo "make test        set up, then run every test: unit tests, book checks, notebooks (nbval), time budget"
+	@echo "make unit        unit tests and book checks only (no notebooks)"
+	@echo "make lab         open the chapters in JupyterLab"
+	@echo "make execute NB=chapters/01-sequential-data.ipynb   re-run one chapter top to bottom and store its outputs"
+	@echo "make benchmarks  time the from-scratch modules against torch.nn"
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+test: setup
+	$(PY) -m pytest
+
+unit: setup
+	$(PY) -m pytest tests
+
+book: setup
+	@$(PY) scripts/render_book.py
+
+lab: setup
+	$(VENV)/bin/jupyter lab chapters/
+
+execute: setup
+	@test -n "$(NB)" || (echo "usage: make execute NB=chapters/NN-name.ipynb" && exit 2)
+	$(PY) scripts/execute_notebook.py $(NB)
+
+benchmarks: setup
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) _book _book-student .quarto student .pytest_cache .hypothesis
