@@ -8,12 +8,13 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup test unit book lab execute benchmarks clean help
+.PHONY: setup test unit book book-student lab execute benchmarks clean help
 
 help:
 	@echo "make book        set up, then render the book with Quarto (or open the notebooks in JupyterLab)"
 	@echo "make test        set up, then run every test: unit tests, book checks, notebooks (nbval), time budget"
 	@echo "make unit        unit tests and book checks only (no notebooks)"
+	@echo "make book-student  render the student edition of the site (solutions hidden) into _book-student/"
 	@echo "make lab         open the chapters in JupyterLab"
 	@echo "make execute NB=chapters/01-sequential-data.ipynb   re-run one chapter top to bottom and store its outputs"
 	@echo "make benchmarks  time the from-scratch modules against torch.nn"
@@ -35,6 +36,9 @@ unit: setup
 
 book: setup
 	@$(PY) scripts/render_book.py
+
+book-student: setup
+	@$(PY) scripts/render_book.py --profile student
 
 lab: setup
 	$(VENV)/bin/jupyter lab chapters/

@@ -102,7 +102,7 @@ def _attr_id(node: dict) -> str | None:
 def collect_refs(paths: list[Path]) -> Refs:
     refs = Refs()
     for path in paths:
-        where = str(path.relative_to(ROOT))
+        where = str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else path.name
         for node in walk(pandoc_ast(path)["blocks"]):
             ident = _attr_id(node)
             if ident and ident.split("-")[0] in XREF_PREFIXES:

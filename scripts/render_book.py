@@ -1,0 +1,53 @@
+"""Render the book with Quarto, or say in one line how to read it without Quarto.
+
+Called by `make book` after the environment is set up. Looks for `quarto` on the PATH or
+inside the virtual environment; if there is none it tries `pip install quarto-cli` (which
+downloads Quarto's binary from GitHub, so it only works online). Extra arguments go to
+`quarto render` (for example `--profile student`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV_BIN = Path(sys.executable).parent
+
+
+def find_quarto() -> str | None:
+    return shutil.which("quarto") or shutil.which("quarto", path=str(VENV_BIN))
+
+
+def try_install_quarto() -> str | None:
+    print("Quarto not found; trying `pip install quarto-cli` (needs internet access) ...")
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "quarto-cli"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600,
+    )
+    return find_quarto() if result.returncode == 0 else None
+
+
+def main(argv: list[str]) -> int:
+    quarto = find_quarto() or (None if os.environ.get("RNNBOOK_NO_QUARTO_INSTALL") else try_install_quarto())
+    if quarto is None:
+        print(
+            "Quarto is not available here: install it from https://quarto.org/docs/get-started/ "
+            "(or `pip install quarto-cli` online) and run `make book` again, or read the chapters "
+            "now with `make lab` (JupyterLab on chapters/)."
+        )
+        return 0
+    profile = [a for a in argv if a.startswith("--profile")]
+    print(f"Rendering the book with {quarto} {' '.join(profile)} ...")
+    code = subprocess.call([quarto, "render", *argv], cwd=ROOT)
+    if code == 0:
+        out = "_book-student" if any("student" in a for a in argv) else "_book"
+        print(f"Done: open {ROOT / out / 'index.html'} in a browser.")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
