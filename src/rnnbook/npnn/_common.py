@@ -1,0 +1,128 @@
+"""What the NumPy cells share: parameter dicts, their initialisation, and input checks.
+
+A parameter dict uses the names of ``torch.nn.RNNCell`` / ``LSTMCell`` / ``GRUCell``::
+
+    {"weight_ih": (G*H, H_in), "weight_hh": (G*H, H), "bias_ih": (G*H,), "bias_hh": (G*H,)}
+
+with G = 1 (RNN), 4 (LSTM, gates i, f, g, o) or 3 (GRU, gates r, z, n), stacked in PyTorch's
+order, so the same arrays load into ``torch.nn`` without a transpose.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+
+from rnnbook._validation import check_ndarray, fmt_shape, shape_error
+
+GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+PARAM_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+FLOAT_DTYPES = (np.float32, np.float64)
+
+
+def sigmoid(a: np.ndarray) -> np.ndarray:
+    """Logistic sigmoid σ(a) = 1 / (1 + e^{-a}), written as (1 + tanh(a/2)) / 2 so that it
+    never overflows for large |a|."""
+    return 0.5 * (1.0 + np.tanh(0.5 * a))
+
+
+def check_float(x, name: str, ndim: int | None = None) -> np.ndarray:
+    """A float32 or float64 ndarray with ``ndim`` dimensions, or a TypeError/ValueError."""
+    check_ndarray(x, name, ndim=ndim)
+    if x.dtype not in FLOAT_DTYPES:
+        raise TypeError(f"expected {name} with dtype float32 or float64, got dtype {x.dtype}")
+    return x
+
+
+def check_params(params: Mapping[str, np.ndarray], cell: str) -> tuple[int, int]:
+    """Check a parameter dict for ``cell`` ('rnn', 'lstm' or 'gru'); return (H_in, H)."""
+    G = GATES[cell]
+    if not isinstance(params, Mapping):
+        raise TypeError(f"expected params to be a dict with keys {PARAM_NAMES}, got {type(params).__name__}")
+    missing = [k for k in PARAM_NAMES if k not in params]
+    if missing:
+        raise ValueError(f"expected params with keys {PARAM_NAMES}, missing {tuple(missing)}")
+    w_hh = check_float(params["weight_hh"], "params['weight_hh']", ndim=2)
+    H = w_hh.shape[1]
+    if w_hh.shape != (G * H, H):
+        raise shape_error("params['weight_hh']",
+                          f"({G}*H, H) = {fmt_shape((G * H, H))} for cell={cell!r}", w_hh.shape)
+    w_ih = check_float(params["weight_ih"], "params['weight_ih']", ndim=2)
+    if w_ih.shape[0] != G * H:
+        raise shape_error("params['weight_ih']", f"({G * H}, H_in)", w_ih.shape)
+    for k in ("bias_ih", "bias_hh"):
+        b = check_float(params[k], f"params[{k!r}]", ndim=1)
+        if b.shape != (G * H,):
+            raise shape_error(f"params[{k!r}]", fmt_shape((G * H,)), b.shape)
+    return w_ih.shape[1], H
+
+
+def check_step_input(x, H_in: int, name: str = "x") -> int:
+    """One time step of input, (N, H_in); returns N."""
+    check_float(x, name, ndim=2)
+    if x.shape[1] != H_in:
+        raise shape_error(name, f"(N, {H_in})", x.shape)
+    return x.shape[0]
+
+
+def check_sequence_input(x, H_in: int, name: str = "x") -> tuple[int, int]:
+    """A batch-first sequence, (N, L, H_in) with L >= 1; returns (N, L)."""
+    check_float(x, name, ndim=3)
+    if x.shape[2] != H_in or x.shape[1] == 0:
+        raise shape_error(name, f"(N, L, {H_in}) with L >= 1", x.shape)
+    return x.shape[0], x.shape[1]
+
+
+def check_state(h, N: int, H: int, name: str, dtype=np.float64) -> np.ndarray:
+    """A state (h or c) of shape (N, H); ``None`` means zeros (of ``dtype``)."""
+    if h is None:
+        return np.zeros((N, H), dtype=dtype)
+    check_float(h, name)
+    if h.shape != (N, H):
+        hint = " (no leading num_layers axis, unlike torch.nn)" if h.ndim == 3 else ""
+        raise shape_error(name, fmt_shape((N, H)) + " = (N, H)" + hint, h.shape)
+    return h
+
+
+def check_grad(g, shape: tuple, name: str) -> np.ndarray:
+    """An upstream gradient, which must have the shape of the value it is the gradient of."""
+    check_float(g, name)
+    if g.shape != tuple(shape):
+        raise shape_error(name, fmt_shape(shape), g.shape)
+    return g
+
+
+def init_params(rng: np.random.Generator, input_size: int, hidden_size: int,
+                cell: str = "rnn", dtype=np.float64) -> dict[str, np.ndarray]:
+    """Draw a parameter dict as ``torch.nn`` does: every entry from U(-k, k), k = 1/sqrt(H).
+
+    ``cell`` is 'rnn', 'lstm' or 'gru'. Introduced in the vanilla RNN chapter.
+    """
+    if cell not in GATES:
+        raise ValueError(f"expected cell to be one of {tuple(GATES)}, got {cell!r}")
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"expected rng to be a numpy.random.Generator, got {type(rng).__name__}")
+    G, H, k = GATES[cell], hidden_size, 1.0 / np.sqrt(hidden_size)
+    shapes = {"weight_ih": (G * H, input_size), "weight_hh": (G * H, H),
+              "bias_ih": (G * H,), "bias_hh": (G * H,)}
+    return {name: rng.uniform(-k, k, size=s).astype(dtype) for name, s in shapes.items()}
+
+
+def params_from_state_dict(state_dict: Mapping, suffix: str = "_l0",
+                           dtype=np.float64) -> dict[str, np.ndarray]:
+    """Copy ``weight_ih{suffix}`` etc. out of a ``torch.nn`` state dict into a parameter dict.
+
+    Use ``suffix="_l0"`` for ``nn.RNN``/``LSTM``/``GRU`` (``"_l1"``, ``"_l0_reverse"`` for other
+    layers and directions) and ``suffix=""`` for the cells. No transpose: the layouts agree.
+    """
+    out = {}
+    for name in PARAM_NAMES:
+        key = name + suffix
+        if key not in state_dict:
+            raise ValueError(f"expected a state dict with key {key!r}, got keys {tuple(state_dict)}")
+        v = state_dict[key]
+        if hasattr(v, "detach"):  # a torch tensor
+            v = v.detach().cpu().numpy()
+        out[name] = np.array(v, dtype=dtype)
+    return out
