@@ -1,0 +1,175 @@
+"""Time forward + backward per batch of the book's RNN, LSTM and GRU against ``torch.nn``.
+
+    .venv/bin/python benchmarks/run.py                    # both configs, 1 thread, markdown table
+    .venv/bin/python benchmarks/run.py --threads 2 --repeats 30 --configs a
+    .venv/bin/python benchmarks/run.py --json > timings.json
+
+(``make benchmarks`` runs the first line.) For each cell and configuration the three
+implementations in ``cases.py`` get the same weights, input and upstream gradient. After
+``--warmup`` untimed passes, the implementations are timed in turn, round-robin, ``--repeats``
+times, so that a change in machine load hits all of them alike; the table shows median times
+and, as ratios, the median over rounds of each time divided by ``torch.nn``'s in the same
+round. Before timing, each implementation's output and gradients are checked against
+``torch.nn``: a benchmark of wrong code would mean nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--threads", type=int, default=1, help="CPU threads for PyTorch and NumPy's BLAS (default 1)")
+    p.add_argument("--repeats", type=int, default=20, help="timed passes per implementation (default 20)")
+    p.add_argument("--warmup", type=int, default=3, help="untimed passes first (default 3)")
+    p.add_argument("--configs", default="ab", help="which configurations, e.g. 'a', 'b' or 'ab' (default)")
+    p.add_argument("--cells", default="RNN,LSTM,GRU", help="comma-separated cells (default RNN,LSTM,GRU)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
+    args = p.parse_args(argv)
+    for name in ("threads", "repeats"):
+        if getattr(args, name) < 1:
+            p.error(f"--{name} must be a positive integer, got {getattr(args, name)}")
+    if args.warmup < 0:
+        p.error(f"--warmup must be >= 0, got {args.warmup}")
+    return args
+
+
+ARGS = parse_args() if __name__ == "__main__" else None
+if ARGS is not None:
+    # NumPy's BLAS reads these when it is first imported, so they must be set before the imports below.
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(ARGS.threads)
+
+import datetime  # noqa: E402
+import gc  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cases import CELLS, CONFIGS, IMPLS, build_cases, load_optional, max_rel_error  # noqa: E402
+
+TOLERANCE = 1e-3  # float32 through 2 layers and up to 100 steps: relative to each array's scale
+
+
+def time_cases(cases: dict, repeats: int, warmup: int) -> dict[str, list[float]]:
+    """Seconds per forward+backward, ``repeats`` samples per case, taken round-robin."""
+    for _ in range(warmup):
+        for case in cases.values():
+            case.step()
+    samples = {name: [] for name in cases}
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(repeats):
+            for name, case in cases.items():
+                t0 = time.perf_counter()
+                case.step()
+                samples[name].append(time.perf_counter() - t0)
+    finally:
+        gc.enable()
+    return samples
+
+
+def cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine() -> dict:
+    return {
+        "date": datetime.date.today().isoformat(),
+        "cpu": cpu_name(),
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "threads": torch.get_num_threads(),
+        "load_average_1min": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
+    }
+
+
+def markdown(results: list[dict], info: dict, skipped: dict) -> str:
+    cols = ["cell", "config", "torch.nn (ms)", "rnnbook.nn (ms)", "ratio", "rnnbook.npnn (ms)", "ratio"]
+    lines = [f"Forward + backward per batch, median of {info['repeats']} (after {info['warmup']} warm-up), "
+             f"{info['date']}, torch {info['torch']}, numpy {info['numpy']}, {info['threads']} thread(s), "
+             f"{info['cpu']} ({info['cpu_count']} cores, load average {info['load_average_1min']} at the start). "
+             "ratio = median over rounds of time / torch.nn time in the same round (above 1: slower).", "",
+             "| " + " | ".join(cols) + " |", "|" + "|".join(["---"] * 2 + ["---:"] * 5) + "|"]
+
+    def fmt(r, impl):
+        if impl not in r["median_ms"]:
+            return "n/a", "n/a"
+        return f"{r['median_ms'][impl]:.2f}", f"{r['ratio_to_torch'][impl]:.1f}×"
+
+    for r in results:
+        ours, ours_ratio = fmt(r, "rnnbook.nn")
+        np_ms, np_ratio = fmt(r, "rnnbook.npnn")
+        lines.append(f"| {r['cell']} | ({r['config']}) {r['config_desc']} | {r['median_ms']['torch.nn']:.2f} | "
+                     f"{ours} | {ours_ratio} | {np_ms} | {np_ratio} |")
+    for impl, why in skipped.items():
+        lines.append(f"\nSkipped {impl}: {why}.")
+    return "\n".join(lines)
+
+
+def main(args: argparse.Namespace) -> int:
+    torch.set_num_threads(args.threads)
+    cells = [c.strip().upper() for c in args.cells.split(",") if c.strip()]
+    bad = [c for c in cells if c not in CELLS] + [k for k in args.configs if k not in CONFIGS]
+    if bad:
+        print(f"unknown cell(s) or config(s) {bad}; expected cells from {CELLS} and configs from {tuple(CONFIGS)}",
+              file=sys.stderr)
+        return 2
+    modules = {name: load_optional(name) for name in IMPLS[1:]}
+    skipped = {name: f"could not be imported ({m})" for name, m in modules.items() if isinstance(m, str)}
+    for name, why in skipped.items():
+        print(f"note: skipping {name}, {why}", file=sys.stderr)
+
+    info = {**machine(), "repeats": args.repeats, "warmup": args.warmup, "seed": args.seed}
+    results, failures, notes = [], [], []
+    for key in args.configs:
+        cfg = CONFIGS[key]
+        for cell in cells:
+            cases = build_cases(cell, cfg, modules, notes, seed=args.seed)
+            for case in cases.values():
+                case.step()
+            errors = {name: max_rel_error(case, cases["torch.nn"]) for name, case in cases.items() if name != "torch.nn"}
+            failures += [f"{name} {cell} ({key}): relative error {e:.1e}" for name, e in errors.items() if e > TOLERANCE]
+            samples = time_cases(cases, args.repeats, args.warmup)
+            med = {name: 1e3 * statistics.median(s) for name, s in samples.items()}
+            results.append({"cell": cell, "config": key, "config_desc": cfg.describe(), "median_ms": med,
+                            # paired: each round's time over torch.nn's time in the same round
+                            "ratio_to_torch": {n: statistics.median(a / b for a, b in zip(s, samples["torch.nn"]))
+                                               for n, s in samples.items()},
+                            "min_ms": {name: 1e3 * min(s) for name, s in samples.items()},
+                            "max_rel_error": errors})
+            if not args.json:
+                print(f"  timed {cell} ({key})", file=sys.stderr, flush=True)
+    if args.json:
+        print(json.dumps({"machine": info, "skipped": skipped, "notes": notes, "disagreements": failures,
+                          "results": results}, indent=2))
+    else:
+        print(markdown(results, info, skipped))
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    for f in failures:
+        print(f"WARNING: {f} disagrees with torch.nn (tolerance {TOLERANCE:g})", file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(ARGS))
