@@ -1,0 +1,89 @@
+"""What RNNCell, LSTMCell and GRUCell share: parameters, input checks, one step.
+
+A *cell* computes a single time step: given ``x_t`` and the previous state it returns the new
+state. It has the parameters of one layer and one direction, named as in ``torch.nn``
+(``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh``) so ``load_state_dict`` works both ways.
+A subclass says how many gate blocks it has (``num_gates``), how many state tensors it carries
+(``num_states``) and what the step computes (``_step``, the same function its layer uses).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from rnnbook.nn import _checks
+
+
+class RecurrentCellBase(nn.Module):
+    """Base class of ``RNNCell``, ``LSTMCell`` and ``GRUCell``; see those for the equations."""
+
+    num_gates: int = 1
+    num_states: int = 1
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 device=None, dtype=None) -> None:
+        _checks.check_config(input_size, hidden_size, bias=bias)
+        super().__init__()
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.bias = bias
+        G = self.num_gates * hidden_size  # rows of each weight matrix: all gates stacked
+        factory = {"device": device, "dtype": dtype}
+        self.weight_ih = nn.Parameter(torch.empty(G, input_size, **factory))
+        self.weight_hh = nn.Parameter(torch.empty(G, hidden_size, **factory))
+        if bias:
+            self.bias_ih = nn.Parameter(torch.empty(G, **factory))
+            self.bias_hh = nn.Parameter(torch.empty(G, **factory))
+        else:  # registered as None, as torch.nn does, so that cell.bias_ih exists
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Every weight and bias ~ U(-1/sqrt(H_out), 1/sqrt(H_out)), as in torch.nn."""
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        for p in self.parameters():
+            nn.init.uniform_(p, -bound, bound)
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}"
+        if not self.bias:
+            s += ", bias=False"
+        if getattr(self, "nonlinearity", "tanh") != "tanh":
+            s += f", nonlinearity={self.nonlinearity}"
+        return s
+
+    def _step(self, xw_t, state: tuple, weight_hh, bias_hh) -> tuple:
+        """One time step, given xw_t = x_t W_ih^T + b_ih; returns the new state."""
+        raise NotImplementedError
+
+    def forward(self, input, hx=None):
+        """One step: ``input`` is ``(N, H_in)`` or unbatched ``(H_in,)``; ``hx`` the previous
+        state ``(N, H_out)`` / ``(H_out,)`` (a tuple ``(h, c)`` for the LSTM cell), zeros if None.
+        Returns the new state with the same shape(s)."""
+        batched = _checks.check_input(input, input_size=self.input_size,
+                                      dtype=self.weight_ih.dtype,
+                                      batched=f"(N, {self.input_size})",
+                                      unbatched=f"({self.input_size},)")
+        x = input if batched else input.unsqueeze(0)  # (N, H_in)
+        N = x.shape[0]
+        if hx is None:
+            state = (x.new_zeros(N, self.hidden_size),) * self.num_states  # each (N, H_out)
+        else:
+            state = _checks.split_state(hx, self.num_states)
+            expected = (N, self.hidden_size) if batched else (self.hidden_size,)
+            names = ["hx"] if self.num_states == 1 else ["hx[0] (h)", "hx[1] (c)"]
+            for h, name in zip(state, names):
+                _checks.check_state(h, name, expected, dtype=x.dtype)
+            if not batched:
+                state = tuple(h.unsqueeze(0) for h in state)  # each (1, H_out)
+        xw = x @ self.weight_ih.T  # (N, G*H_out)
+        if self.bias_ih is not None:
+            xw = xw + self.bias_ih
+        state = self._step(xw, state, self.weight_hh, self.bias_hh)  # each (N, H_out)
+        if not batched:
+            state = tuple(h.squeeze(0) for h in state)  # each (H_out,)
+        return state if self.num_states == 2 else state[0]
