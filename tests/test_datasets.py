@@ -247,3 +247,38 @@ def test_split_by_time_too_short_and_bad_types():
         split_by_time([1, 2, 3])
     with pytest.raises(ValueError, match="0-D"):
         split_by_time(np.array(1.0))
+
+
+# --- load_japanese_vowels --------------------------------------------------------------------
+
+def test_load_japanese_vowels_contents():
+    train, test = datasets.load_japanese_vowels()
+    assert (len(train), len(test)) == (270, 370)
+    for part in (train, test):
+        assert all(s.dtype == np.float32 and s.ndim == 2 and s.shape[1] == 12 for s in part.sequences)
+        assert part.labels.dtype == np.int64 and part.labels.shape == (len(part),)
+        assert np.array_equal(part.lengths, [len(s) for s in part.sequences])
+        assert all(np.isfinite(s).all() for s in part.sequences)
+    assert np.array_equal(np.bincount(train.labels), [30] * 9)  # 30 utterances per speaker
+    assert np.array_equal(np.bincount(test.labels), [31, 35, 88, 44, 29, 24, 40, 50, 29])
+    lengths = np.r_[train.lengths, test.lengths]
+    assert lengths.min() == 7 and lengths.max() == 29 and len(set(lengths.tolist())) > 10
+    # the first frame of the first training utterance, as in the source .ts file
+    assert train.sequences[0].shape == (20, 12)
+    assert np.allclose(train.sequences[0][0, :3], [1.860936, -0.207383, 0.261557])
+
+
+def test_load_japanese_vowels_names_the_missing_path(tmp_path, monkeypatch):
+    monkeypatch.setenv("RNNBOOK_DATA", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="japanese_vowels.csv.gz"):
+        datasets.load_japanese_vowels()
+
+
+def test_load_japanese_vowels_rejects_a_wrong_header(tmp_path, monkeypatch):
+    import gzip
+
+    with gzip.open(tmp_path / "japanese_vowels.csv.gz", "wt") as f:
+        f.write("split,utterance,speaker\ntrain,0,1\n")
+    monkeypatch.setenv("RNNBOOK_DATA", str(tmp_path))
+    with pytest.raises(ValueError, match="expected columns split, utterance, speaker, frame, c1"):
+        datasets.load_japanese_vowels()

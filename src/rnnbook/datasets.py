@@ -219,3 +219,61 @@ def split_by_time(array: np.ndarray, fractions: tuple[float, float, float] = (0.
             f"give parts of {b1}, {b2 - b1} and {L - b2} steps"
         )
     return array[:b1], array[b1:b2], array[b2:]
+
+
+# --- a variable-length labelled set: Japanese vowels -------------------------------------------
+
+@dataclass(frozen=True)
+class LabelledSequences:
+    """Sequences of different lengths with one class label each.
+
+    ``sequences[i]`` is a float32 array of shape (L_i, H_in); ``labels`` is an int64 array of
+    shape (N,) with classes ``0 .. K - 1``. ``lengths`` gives the L_i as an int64 array (N,).
+    """
+
+    sequences: list
+    labels: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.sequences)
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.array([len(s) for s in self.sequences], dtype=np.int64)
+
+
+class JapaneseVowels(NamedTuple):
+    """The two splits of the Japanese vowels set: ``train, test = load_japanese_vowels()``."""
+
+    train: LabelledSequences
+    test: LabelledSequences
+
+
+def load_japanese_vowels() -> JapaneseVowels:
+    """Nine speakers saying the Japanese vowel pair /ae/: classify the speaker from the sound.
+
+    640 utterances (270 train, 370 test, the original UCI split), each a sequence of 7 to 29
+    frames of 12 LPC cepstrum coefficients (H_in = 12). Labels are ``speaker - 1``, so
+    ``0 .. 8``. Read from ``data/japanese_vowels.csv.gz`` (UCI Machine Learning Repository,
+    CC BY 4.0; see ``data/README.md``). Introduced in the Task types chapter, section
+    "Sequence classification with packing".
+    """
+    import gzip
+
+    path = _data_file("japanese_vowels.csv.gz")
+    with gzip.open(path, "rt", newline="") as f:
+        header = f.readline().strip().split(",")
+        expected = ["split", "utterance", "speaker", "frame", *(f"c{k}" for k in range(1, 13))]
+        if header != expected:
+            raise ValueError(f"{path}: expected columns {', '.join(expected)}, got {', '.join(header)}")
+        rows = [line.rstrip("\n").split(",") for line in f if line.strip()]
+    utterance = np.array([int(r[1]) for r in rows])
+    values = np.array([[float(v) for v in r[4:]] for r in rows], dtype=np.float32)  # (sum L_i, 12)
+    starts = np.flatnonzero(np.r_[True, utterance[1:] != utterance[:-1]])
+    parts = {"train": ([], []), "test": ([], [])}
+    for begin, end in zip(starts, np.r_[starts[1:], len(rows)]):
+        seqs, labels = parts[rows[begin][0]]
+        seqs.append(values[begin:end])  # (L_i, 12)
+        labels.append(int(rows[begin][2]) - 1)
+    return JapaneseVowels(*(LabelledSequences(seqs, np.array(labels, dtype=np.int64))
+                            for seqs, labels in parts.values()))
