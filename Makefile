@@ -8,13 +8,14 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup test unit book book-student lab execute benchmarks clean help
+.PHONY: setup test unit book book-student student lab execute benchmarks clean help
 
 help:
 	@echo "make book        set up, then render the book with Quarto (or open the notebooks in JupyterLab)"
 	@echo "make test        set up, then run every test: unit tests, book checks, notebooks (nbval), time budget"
 	@echo "make unit        unit tests and book checks only (no notebooks)"
 	@echo "make book-student  render the student edition of the site (solutions hidden) into _book-student/"
+	@echo "make student     write the student notebooks (solutions replaced by stubs) into student/"
 	@echo "make lab         open the chapters in JupyterLab"
 	@echo "make execute NB=chapters/01-sequential-data.ipynb   re-run one chapter top to bottom and store its outputs"
 	@echo "make benchmarks  time the from-scratch modules against torch.nn"
@@ -40,6 +41,9 @@ book: setup
 book-student: setup
 	@$(PY) scripts/render_book.py --profile student
 
+student: setup
+	$(PY) -m rnnbook.edition chapters student
+
 lab: setup
 	$(VENV)/bin/jupyter lab chapters/
 
@@ -49,6 +53,10 @@ execute: setup
 
 benchmarks: setup
 	$(PY) benchmarks/run.py
+
+.PHONY: char-lm
+char-lm: setup  # train the language model of chapter 11 on one CPU thread -> checkpoints/char_lm.pt
+	$(PY) scripts/train_char_lm.py
 
 clean:
 	rm -rf $(VENV) _book _book-student .quarto student .pytest_cache .hypothesis

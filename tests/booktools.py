@@ -43,8 +43,24 @@ def book_files() -> list[str]:
     return _flatten(book.get("chapters", [])) + _flatten(book.get("appendices", []))
 
 
-def chapter_notebooks() -> list[Path]:
+def all_notebooks() -> list[Path]:
+    """Every notebook in chapters/: the numbered chapters and the appendices."""
     return sorted((ROOT / "chapters").glob("*.ipynb"))
+
+
+def is_appendix(path: Path) -> bool:
+    """A notebook in chapters/ whose name does not start with two digits is an appendix: it has
+    the title cell with links and the setup cell, but no exercises or chapter structure."""
+    return not re.match(r"\d\d-", path.name)
+
+
+def chapter_notebooks() -> list[Path]:
+    """The numbered chapters, ``chapters/NN-name.ipynb``."""
+    return [p for p in all_notebooks() if not is_appendix(p)]
+
+
+def appendix_notebooks() -> list[Path]:
+    return [p for p in all_notebooks() if is_appendix(p)]
 
 
 @lru_cache(maxsize=None)

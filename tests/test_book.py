@@ -11,11 +11,13 @@ from pathlib import Path
 import pytest
 
 from booktools import (
-    ROOT, STUDENT_OPEN, bib_keys, book_files, chapter_notebooks, collect_refs, exercise_cells,
-    markdown_of, pandoc_ast, quarto_config, read_notebook,
+    ROOT, STUDENT_OPEN, all_notebooks, appendix_notebooks, bib_keys, book_files, chapter_notebooks,
+    collect_refs, exercise_cells, markdown_of, pandoc_ast, quarto_config, read_notebook,
 )
 
-CHAPTERS = chapter_notebooks()
+NOTEBOOKS = all_notebooks()  # numbered chapters and appendices
+CHAPTERS = chapter_notebooks()  # NN-name.ipynb: exercises and chapter structure apply to these only
+APPENDICES = appendix_notebooks()
 DOCS = [ROOT / f for f in book_files() if (ROOT / f).exists()]
 ids = lambda p: p.name  # noqa: E731
 
@@ -29,8 +31,14 @@ def test_every_listed_file_exists():
 
 def test_every_chapter_notebook_is_listed():
     listed = set(book_files())
-    unlisted = [str(p.relative_to(ROOT)) for p in CHAPTERS if str(p.relative_to(ROOT)) not in listed]
+    unlisted = [str(p.relative_to(ROOT)) for p in NOTEBOOKS if str(p.relative_to(ROOT)) not in listed]
     assert not unlisted, f"notebooks in chapters/ that _quarto.yml does not list: {unlisted}"
+
+
+def test_appendices_are_listed_as_appendices():
+    appendices = set(quarto_config()["book"].get("appendices", []))
+    misplaced = [str(p.relative_to(ROOT)) for p in APPENDICES if str(p.relative_to(ROOT)) not in appendices]
+    assert not misplaced, f"notebooks in chapters/ without an NN- number must be listed under book: appendices: {misplaced}"
 
 
 def test_quarto_config_essentials():
@@ -103,7 +111,7 @@ def test_markdown_parses_and_divs_balance(doc):
 
 # --- notebooks: one clean run, house structure ----------------------------------------------
 
-@pytest.mark.parametrize("notebook", CHAPTERS, ids=ids)
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=ids)
 def test_notebook_executed_top_to_bottom_without_errors(notebook):
     nb = read_notebook(notebook)
     code = [c for c in nb.cells if c.cell_type == "code"]
@@ -121,7 +129,7 @@ def _chapter_number(notebook: Path) -> int:
     return int(notebook.name.split("-")[0])
 
 
-@pytest.mark.parametrize("notebook", CHAPTERS, ids=ids)
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=ids)
 def test_chapter_opening(notebook):
     nb = read_notebook(notebook)
     first = nb.cells[0]
@@ -137,6 +145,8 @@ def test_chapter_opening(notebook):
     )
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert "rnnbook.setup(" in code[0].source, f"{notebook.name}: the first code cell must call rnnbook.setup()"
+    if notebook in APPENDICES:
+        return  # an appendix has the title, links and setup, but not the chapter structure
     headings = {h.strip().lower() for h in re.findall(r"^## ([^{\n]+)", markdown_of(notebook), re.M)}
     for needed in ("learning goals", "summary", "exercises", "references"):
         assert needed in headings, f"{notebook.name}: no '## {needed.title()}' section"
@@ -208,7 +218,7 @@ def _cells_outside_student_blocks(cells):
             yield c
 
 
-@pytest.mark.parametrize("notebook", CHAPTERS, ids=ids)
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=ids)
 def test_figure_cells_have_caption_and_alt_text(notebook):
     for cell in read_notebook(notebook).cells:
         if cell.cell_type == "code" and re.search(r"^#\|\s*label:\s*fig-", cell.source, re.M):
@@ -216,7 +226,7 @@ def test_figure_cells_have_caption_and_alt_text(notebook):
             assert re.search(r"^#\|\s*fig-alt:", cell.source, re.M), f"{notebook.name}: figure without fig-alt"
 
 
-@pytest.mark.parametrize("notebook", CHAPTERS, ids=ids)
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=ids)
 def test_chapters_download_nothing(notebook):
     pattern = re.compile(r"urlopen|urlretrieve|requests\.get|wget |curl |torch\.hub|download=True|load_dataset\(")
     for cell in read_notebook(notebook).cells:
