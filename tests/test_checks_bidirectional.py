@@ -8,6 +8,8 @@ import torch
 
 from rnnbook.checks import bidirectional as checks
 
+from checktools import common_checker_tests, stub, verdict
+
 
 # --- reference solutions (the same as in chapters/09-bidirectional.ipynb) -----------------------
 
@@ -36,18 +38,6 @@ def leaks_future(model, input_size, length=8):
     return False
 
 
-def stub(*args, **kwargs):
-    raise NotImplementedError
-
-
-def verdict(capsys, ok, symbol):
-    line = capsys.readouterr().out.strip()
-    assert line.startswith(symbol), line
-    assert ok is (symbol == "✅")
-    assert "\n" not in line
-    return line
-
-
 CHECKERS = {
     "9.2": (checks.check_sequence_summary, sequence_summary),
     "9.3": (checks.check_reverse_padded, reverse_padded),
@@ -55,18 +45,7 @@ CHECKERS = {
 }
 
 
-@pytest.mark.parametrize("exercise", sorted(CHECKERS))
-def test_reference_solution_passes(exercise, capsys):
-    checker, solution = CHECKERS[exercise]
-    line = verdict(capsys, checker(solution), "✅")
-    assert f"Exercise {exercise}: passed" in line
-
-
-@pytest.mark.parametrize("exercise", sorted(CHECKERS))
-def test_stub_is_not_attempted(exercise, capsys):
-    checker, _ = CHECKERS[exercise]
-    line = verdict(capsys, checker(stub), "⏳")
-    assert f"Exercise {exercise}: not attempted" in line
+test_reference_solution_passes, test_stub_is_not_attempted = common_checker_tests(CHECKERS)
 
 
 def test_checkers_leave_the_random_stream_alone(capsys):

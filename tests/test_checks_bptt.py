@@ -8,6 +8,8 @@ import pytest
 
 from rnnbook.checks import bptt as checks
 
+from checktools import common_checker_tests, stub, verdict
+
 
 # --- reference solutions (the same as in chapters/03-bptt.ipynb) ------------------------------
 
@@ -47,20 +49,6 @@ def tbptt_kept_terms(L, T):
     return (k <= t) & (chunk[k] == chunk[t])
 
 
-def stub(*args, **kwargs):
-    raise NotImplementedError
-
-
-# --- helpers -----------------------------------------------------------------------------------
-
-def verdict(capsys, ok, symbol):
-    line = capsys.readouterr().out.strip()
-    assert line.startswith(symbol), line
-    assert ok is (symbol == "✅")
-    assert "\n" not in line
-    return line
-
-
 CHECKERS = {
     "3.2": (checks.check_softmax_cross_entropy, softmax_cross_entropy),
     "3.4": (checks.check_many_to_one_grads, many_to_one_grads),
@@ -68,18 +56,7 @@ CHECKERS = {
 }
 
 
-@pytest.mark.parametrize("exercise", sorted(CHECKERS))
-def test_reference_solution_passes(exercise, capsys):
-    checker, solution = CHECKERS[exercise]
-    line = verdict(capsys, checker(solution), "✅")
-    assert f"Exercise {exercise}" in line
-
-
-@pytest.mark.parametrize("exercise", sorted(CHECKERS))
-def test_stub_is_not_attempted(exercise, capsys):
-    checker, _ = CHECKERS[exercise]
-    line = verdict(capsys, checker(stub), "⏳")
-    assert f"Exercise {exercise}: not attempted" in line
+test_reference_solution_passes, test_stub_is_not_attempted = common_checker_tests(CHECKERS)
 
 
 def test_reference_kept_terms_match_a_pytorch_detach():

@@ -13,6 +13,8 @@ import torch
 from rnnbook.charlm import evaluate_loss
 from rnnbook.checks import char_lm as checks
 
+from checktools import stub
+
 
 def top_k_probs(logits, k, temperature=1.0):
     values, _ = torch.topk(logits, k, dim=-1)
@@ -56,10 +58,6 @@ def unweighted_chunk_mean(model, ids, seq_len):
             logits, _ = model(ids[None, s:s + len(y)])
             losses.append(float(torch.nn.functional.cross_entropy(logits[0], y)))
     return float(np.mean(losses))
-
-
-def stub(*args, **kwargs):
-    raise NotImplementedError
 
 
 CASES = [

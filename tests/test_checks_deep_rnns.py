@@ -9,6 +9,8 @@ from torch import nn
 
 from rnnbook.checks import deep_rnns as checks
 
+from checktools import common_checker_tests, stub, verdict
+
 
 # --- reference solutions (the same as in chapters/08-deep-rnns.ipynb) ------------------------------
 
@@ -52,18 +54,6 @@ def locked_dropout(x, p, training):
     return x * mask
 
 
-def stub(*args, **kwargs):
-    raise NotImplementedError
-
-
-def verdict(capsys, ok, symbol):
-    line = capsys.readouterr().out.strip()
-    assert line.startswith(symbol), line
-    assert ok is (symbol == "✅")
-    assert "\n" not in line
-    return line
-
-
 CHECKERS = {
     "8.2": (checks.check_count_parameters, count_parameters),
     "8.3": (checks.check_deep_gru_forward, deep_gru_forward),
@@ -72,18 +62,7 @@ CHECKERS = {
 }
 
 
-@pytest.mark.parametrize("exercise", sorted(CHECKERS))
-def test_reference_solution_passes(exercise, capsys):
-    checker, solution = CHECKERS[exercise]
-    line = verdict(capsys, checker(solution), "✅")
-    assert f"Exercise {exercise}: passed" in line
-
-
-@pytest.mark.parametrize("exercise", sorted(CHECKERS))
-def test_stub_is_not_attempted(exercise, capsys):
-    checker, _ = CHECKERS[exercise]
-    line = verdict(capsys, checker(stub), "⏳")
-    assert f"Exercise {exercise}: not attempted" in line
+test_reference_solution_passes, test_stub_is_not_attempted = common_checker_tests(CHECKERS)
 
 
 @pytest.mark.parametrize("exercise", ["8.2", "8.4"])  # 8.3 and 8.6's solutions draw random numbers themselves

@@ -10,6 +10,8 @@ from torch import nn
 import rnnbook.nn
 from rnnbook.checks import gru as checks
 
+from checktools import common_checker_tests, stub, verdict
+
 
 # --- reference solutions (the same as in chapters/06-gru.ipynb) --------------------------------
 
@@ -63,20 +65,6 @@ def gru_jacobian(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
     return torch.diag(z) + (1 - z)[:, None] * dn + (h - n)[:, None] * dz
 
 
-def stub(*args, **kwargs):
-    raise NotImplementedError
-
-
-# --- helpers -----------------------------------------------------------------------------------
-
-def verdict(capsys, ok, symbol):
-    line = capsys.readouterr().out.strip()
-    assert line.startswith(symbol), line
-    assert ok is (symbol == "✅")
-    assert "\n" not in line
-    return line
-
-
 CHECKERS = {
     "6.3": (checks.check_param_count, param_count),
     "6.4": (checks.check_cho_gru_cell, cho_gru_cell),
@@ -85,18 +73,7 @@ CHECKERS = {
 }
 
 
-@pytest.mark.parametrize("exercise", sorted(CHECKERS))
-def test_reference_solution_passes(exercise, capsys):
-    checker, solution = CHECKERS[exercise]
-    line = verdict(capsys, checker(solution), "✅")
-    assert f"Exercise {exercise}: passed" in line
-
-
-@pytest.mark.parametrize("exercise", sorted(CHECKERS))
-def test_stub_is_not_attempted(exercise, capsys):
-    checker, _ = CHECKERS[exercise]
-    line = verdict(capsys, checker(stub), "⏳")
-    assert f"Exercise {exercise}: not attempted" in line
+test_reference_solution_passes, test_stub_is_not_attempted = common_checker_tests(CHECKERS)
 
 
 def test_the_reference_count_matches_torch_on_the_seed_models():

@@ -8,6 +8,8 @@ import torch
 
 from rnnbook.checks import lstm as checks
 
+from checktools import common_checker_tests, stub, verdict
+
 
 # --- reference solutions (the same as in chapters/05-lstm.ipynb) --------------------------------
 
@@ -33,20 +35,6 @@ def cifg_step(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
     return o * torch.tanh(c), c
 
 
-def stub(*args, **kwargs):
-    raise NotImplementedError
-
-
-# --- helpers -----------------------------------------------------------------------------------
-
-def verdict(capsys, ok, symbol):
-    line = capsys.readouterr().out.strip()
-    assert line.startswith(symbol), line
-    assert ok is (symbol == "✅")
-    assert "\n" not in line
-    return line
-
-
 CHECKERS = {
     "5.3": (checks.check_split_gates, split_gates),
     "5.4": (checks.check_set_forget_bias, set_forget_bias),
@@ -54,18 +42,7 @@ CHECKERS = {
 }
 
 
-@pytest.mark.parametrize("exercise", sorted(CHECKERS))
-def test_reference_solution_passes(exercise, capsys):
-    checker, solution = CHECKERS[exercise]
-    line = verdict(capsys, checker(solution), "✅")
-    assert f"Exercise {exercise}: passed" in line
-
-
-@pytest.mark.parametrize("exercise", sorted(CHECKERS))
-def test_stub_is_not_attempted(exercise, capsys):
-    checker, _ = CHECKERS[exercise]
-    line = verdict(capsys, checker(stub), "⏳")
-    assert f"Exercise {exercise}: not attempted" in line
+test_reference_solution_passes, test_stub_is_not_attempted = common_checker_tests(CHECKERS)
 
 
 def test_the_reference_split_matches_torch_chunk():

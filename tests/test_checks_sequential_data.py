@@ -9,6 +9,8 @@ import pytest
 from rnnbook.checks import sequential_data as checks
 from rnnbook.datasets import make_windows, split_by_time
 
+from checktools import stub
+
 
 def seasonal_naive(inputs, horizon, period):
     L = inputs.shape[1]
@@ -33,10 +35,6 @@ def split_then_window(series, input_len, horizon):
 def window_then_split(series, input_len, horizon):
     X, Y = make_windows(series, input_len, horizon)
     return tuple(zip(split_by_time(X), split_by_time(Y)))
-
-
-def stub(*args, **kwargs):
-    raise NotImplementedError
 
 
 CASES = [

@@ -9,6 +9,8 @@ from torch import nn
 
 from rnnbook.checks import vanilla_rnn as checks
 
+from checktools import common_checker_tests, stub, verdict
+
 
 # --- reference solutions (the same as in chapters/02-vanilla-rnn.ipynb) -----------------------
 
@@ -65,20 +67,6 @@ def delay_rnn(k):
     return rnn
 
 
-def stub(*args, **kwargs):
-    raise NotImplementedError
-
-
-# --- helpers -----------------------------------------------------------------------------------
-
-def verdict(capsys, ok, symbol):
-    line = capsys.readouterr().out.strip()
-    assert line.startswith(symbol), line
-    assert ok is (symbol == "✅")
-    assert "\n" not in line
-    return line
-
-
 CHECKERS = {
     "2.1": (checks.check_param_count, param_count),
     "2.3": (checks.check_image_to_sequence, image_to_sequence),
@@ -87,18 +75,7 @@ CHECKERS = {
 }
 
 
-@pytest.mark.parametrize("exercise", sorted(CHECKERS))
-def test_reference_solution_passes(exercise, capsys):
-    checker, solution = CHECKERS[exercise]
-    line = verdict(capsys, checker(solution), "✅")
-    assert f"Exercise {exercise}" in line
-
-
-@pytest.mark.parametrize("exercise", sorted(CHECKERS))
-def test_stub_is_not_attempted(exercise, capsys):
-    checker, _ = CHECKERS[exercise]
-    line = verdict(capsys, checker(stub), "⏳")
-    assert f"Exercise {exercise}: not attempted" in line
+test_reference_solution_passes, test_stub_is_not_attempted = common_checker_tests(CHECKERS)
 
 
 # --- wrong answers get a hint -------------------------------------------------------------------
