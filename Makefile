@@ -19,6 +19,8 @@ help:
 	@echo "make lab         open the chapters in JupyterLab"
 	@echo "make execute NB=chapters/01-sequential-data.ipynb   re-run one chapter top to bottom and store its outputs"
 	@echo "make benchmarks  time the from-scratch modules against torch.nn"
+	@echo "make char-lm     re-train the language model checkpoint of chapter 11 (about 6 minutes)"
+	@echo "make benchmark-models  re-train the seed's three forecasting models of chapter 7 (about 45 s)"
 
 setup: $(STAMP)
 
@@ -54,9 +56,12 @@ execute: setup
 benchmarks: setup
 	$(PY) benchmarks/run.py
 
-.PHONY: char-lm
+.PHONY: char-lm benchmark-models
 char-lm: setup  # train the language model of chapter 11 on one CPU thread -> checkpoints/char_lm.pt
 	$(PY) scripts/train_char_lm.py
+
+benchmark-models: setup  # train the seed's three models of chapter 7 -> checkpoints/benchmark_seed_models.pt
+	$(PY) scripts/train_benchmark.py
 
 clean:
 	rm -rf $(VENV) _book _book-student .quarto student .pytest_cache .hypothesis
