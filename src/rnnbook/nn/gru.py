@@ -69,6 +69,7 @@ class GRU(RecurrentBase):
     num_gates = 3
     num_states = 1
     mode = "GRU"
+    fold_bias_hh = False  # b_hn is multiplied by r_t, so b_hh stays inside the step
 
     def _step(self, xw_t, state, weight_hh, bias_hh):
         return (gru_step(xw_t, state[0], weight_hh, bias_hh),)

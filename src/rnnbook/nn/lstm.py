@@ -24,8 +24,9 @@ from rnnbook.nn.recurrent import RecurrentBase
 def lstm_step(xw_t, h, c, weight_hh, bias_hh=None):
     """One LSTM step; returns ``(h_t, c_t)``, each ``(N, H_out)``.
 
-    ``xw_t = x_t W_ih^T + b_ih`` is ``(N, 4 H_out)``, computed by the caller; ``h``, ``c`` are
-    ``h_{t-1}``, ``c_{t-1}``. The equations are in this module's docstring.
+    ``xw_t = x_t W_ih^T + b_ih`` is ``(N, 4 H_out)``, computed by the caller (a layer computes it
+    for all steps at once, with ``b_hh`` already added, and passes ``bias_hh=None``); ``h``, ``c``
+    are ``h_{t-1}``, ``c_{t-1}``. The equations are in this module's docstring.
     """
     gates = xw_t + h @ weight_hh.T  # (N, 4 H_out): all four pre-activations, one matmul
     if bias_hh is not None:

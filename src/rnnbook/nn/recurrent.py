@@ -32,6 +32,9 @@ class RecurrentBase(nn.Module):
 
     num_gates: int = 1   # gate blocks stacked in weight_ih: 1 (RNN), 4 (LSTM i,f,g,o), 3 (GRU r,z,n)
     num_states: int = 1  # 1: h (RNN, GRU); 2: (h, c) (LSTM)
+    # Whether b_hh can be added to the input projections of all steps at once (RNN, LSTM: it
+    # is added to the whole pre-activation); the GRU's b_hn sits inside r_t * (h W_hn^T + b_hn).
+    fold_bias_hh: bool = True
     mode: str = ""
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
@@ -135,9 +138,17 @@ class RecurrentBase(nn.Module):
             for direction in range(D):
                 w_ih, w_hh, b_ih, b_hh = self._params(layer, direction)
                 # All L input projections at once, one matmul: x_t W_ih^T + b_ih for every t.
-                xw = layer_input @ w_ih.T  # (L, N, G*H_out)
-                if b_ih is not None:
-                    xw = xw + b_ih
+                # For the RNN and the LSTM, b_hh adds to the same pre-activation at every step,
+                # so it is added here once (b_ih + b_hh) instead of in each of the L steps.
+                bias = b_ih
+                if b_hh is not None and self.fold_bias_hh:
+                    bias, b_hh = b_ih + b_hh, None
+                steps = layer_input.reshape(L * N, -1)  # (L*N, H_in): every step of every sequence
+                if bias is None:
+                    xw = steps @ w_ih.T  # (L*N, G*H_out)
+                else:
+                    xw = torch.addmm(bias, steps, w_ih.T)  # (L*N, G*H_out): x_t W_ih^T + bias
+                xw = xw.view(L, N, -1)  # (L, N, G*H_out)
                 start = tuple(s[layer * D + direction] for s in states)  # each (N, H_out)
                 out, final = self._run_direction(xw, start, w_hh, b_hh, direction == 1, lengths)
                 outputs.append(out)  # (L, N, H_out)

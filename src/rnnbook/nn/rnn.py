@@ -21,7 +21,8 @@ def rnn_step(xw_t, h, weight_hh, bias_hh=None, nonlinearity: str = "tanh"):
     """One Elman step: ``h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)``.
 
     ``xw_t = x_t W_ih^T + b_ih`` is computed by the caller (a layer does it for all steps at
-    once); ``h`` is ``h_{t-1}``, ``(N, H_out)``. Returns ``h_t``, ``(N, H_out)``.
+    once, with ``b_hh`` already added, and passes ``bias_hh=None``); ``h`` is ``h_{t-1}``,
+    ``(N, H_out)``. Returns ``h_t``, ``(N, H_out)``.
     """
     a = xw_t + h @ weight_hh.T  # (N, H_out): the pre-activation
     if bias_hh is not None:
