@@ -1,7 +1,8 @@
 """Project-wide pytest hooks.
 
 - Time every chapter notebook that nbval executes (kernel start included) so that
-  ``tests/test_time_budget.py`` can hold each chapter to its one-minute budget.
+  ``tests/test_time_budget.py`` can hold each chapter to its one-minute budget, and list the
+  times at the end of the run.
 - Run tests marked ``run_last`` after everything else.
 """
 
@@ -41,3 +42,13 @@ def pytest_runtest_protocol(item, nextitem):
 def notebook_times(request) -> dict:
     """Seconds each notebook took under nbval in this session, keyed by resolved path."""
     return dict(request.config.stash[NOTEBOOK_TIMES])
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """After the run, list how long each chapter took under nbval (its budget is one minute)."""
+    times = config.stash[NOTEBOOK_TIMES]
+    if not times:
+        return
+    terminalreporter.section("chapter run times under nbval (budget: 60 s each)")
+    for path, seconds in sorted(times.items()):
+        terminalreporter.write_line(f"{path.name:42s} {seconds:6.1f} s")
