@@ -22,6 +22,7 @@ import torch
 
 import rnnbook
 from rnnbook import datasets, forecasting
+from rnnbook.models import CELLS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     rnnbook.setup(seed=args.seed, threads=args.threads, style=False)
     bench = datasets.forecasting_benchmark()
     runs = {}
-    for cell in forecasting.CELLS:
+    for cell in CELLS:
         runs.update(forecasting.train_seed_models(bench, seed=args.seed, cells=[cell]))
         run = runs[cell]
         print(f"{cell.upper():4s} test MSE, last step {run.test_mse:.4f}  "
