@@ -8,12 +8,13 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup test unit book book-student student lab execute benchmarks clean help
+.PHONY: setup test unit portable book book-student student lab execute benchmarks clean help
 
 help:
 	@echo "make book        set up, then render the book with Quarto (or open the notebooks in JupyterLab)"
 	@echo "make test        set up, then run every test: unit tests, book checks, notebooks (nbval), time budget"
 	@echo "make unit        unit tests and book checks only (no notebooks)"
+	@echo "make portable    the notebooks under nbval with other CPU code paths (finds CPU-dependent outputs)"
 	@echo "make book-student  render the student edition of the site (solutions hidden) into _book-student/"
 	@echo "make student     write the student notebooks (solutions replaced by stubs) into student/"
 	@echo "make lab         open the chapters in JupyterLab"
@@ -48,6 +49,11 @@ student: setup
 
 lab: setup
 	$(VENV)/bin/jupyter lab chapters/
+
+# nbval with the CPU kernels switched to other code paths (no AVX, MKL's compatible branch, oneDNN
+# without AVX): a cell whose output changes here would also change on another kind of CPU.
+portable: setup
+	ATEN_CPU_CAPABILITY=default MKL_CBWR=COMPATIBLE ONEDNN_MAX_CPU_ISA=SSE41 $(PY) -m pytest chapters
 
 execute: setup
 	@test -n "$(NB)" || (echo "usage: make execute NB=chapters/NN-name.ipynb" && exit 2)
