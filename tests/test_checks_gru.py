@@ -136,7 +136,7 @@ def test_param_count_returning_a_string_fails(capsys):
 
 def test_pytorch_variant_is_not_cho(capsys):
     def wrong(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
-        return rnnbook.nn.gru_step(x @ weight_ih.T + bias_ih, h, weight_hh, bias_hh)
+        return rnnbook.nn.gru_step(x @ weight_ih.T + bias_ih, h, weight_hh.T, bias_hh)
     line = verdict(capsys, checks.check_cho_gru_cell(wrong), "❌")
     assert "PyTorch's variant" in line
 
@@ -224,7 +224,7 @@ def test_jacobian_without_the_update_gate_path_fails(capsys):
     def wrong(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
         H = h.shape[0]
         z = torch.sigmoid((x @ weight_ih.T + bias_ih)[H:2 * H] + h @ weight_hh[H:2 * H].T + bias_hh[H:2 * H])
-        n = (rnnbook.nn.gru_step((x @ weight_ih.T + bias_ih)[None], h[None], weight_hh, bias_hh)[0] - z * h) / (1 - z)
+        n = (rnnbook.nn.gru_step((x @ weight_ih.T + bias_ih)[None], h[None], weight_hh.T, bias_hh)[0] - z * h) / (1 - z)
         dz = (z * (1 - z))[:, None] * weight_hh[H:2 * H]
         return gru_jacobian(x, h, weight_ih, weight_hh, bias_ih, bias_hh) - (h - n)[:, None] * dz
     line = verdict(capsys, checks.check_gru_jacobian(wrong), "❌")

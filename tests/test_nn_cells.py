@@ -122,16 +122,16 @@ def test_step_functions_follow_the_equations():
 
     i, f, g, o = torch.sigmoid(pre(0)), torch.sigmoid(pre(1)), torch.tanh(pre(2)), torch.sigmoid(pre(3))
     c_new = f * c + i * g
-    h_new, c_got = rnnbook.nn.lstm_step(x @ W_ih.T + b_ih, h, c, W_hh, b_hh)
+    h_new, c_got = rnnbook.nn.lstm_step(x @ W_ih.T + b_ih, h, c, W_hh.T, b_hh)
     torch.testing.assert_close(c_got, c_new)
     torch.testing.assert_close(h_new, o * torch.tanh(c_new))
 
     W_ih3, W_hh3, b_ih3, b_hh3 = W_ih[:3 * H], W_hh[:3 * H], b_ih[:3 * H], b_hh[:3 * H]
     r, z = torch.sigmoid(pre(0)), torch.sigmoid(pre(1))
     n = torch.tanh(x @ Wi[2].T + bi[2] + r * (h @ Wh[2].T + bh[2]))
-    torch.testing.assert_close(rnnbook.nn.gru_step(x @ W_ih3.T + b_ih3, h, W_hh3, b_hh3),
+    torch.testing.assert_close(rnnbook.nn.gru_step(x @ W_ih3.T + b_ih3, h, W_hh3.T, b_hh3),
                                (1 - z) * n + z * h)
 
     for act, fn in [("tanh", torch.tanh), ("relu", torch.relu)]:
-        got = rnnbook.nn.rnn_step(x @ Wi[0].T + bi[0], h, Wh[0], bh[0], act)
+        got = rnnbook.nn.rnn_step(x @ Wi[0].T + bi[0], h, Wh[0].T, bh[0], act)
         torch.testing.assert_close(got, fn(pre(0)))

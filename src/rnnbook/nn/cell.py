@@ -56,8 +56,9 @@ class RecurrentCellBase(nn.Module):
             s += f", nonlinearity={self.nonlinearity}"
         return s
 
-    def _step(self, xw_t, state: tuple, weight_hh, bias_hh) -> tuple:
-        """One time step, given xw_t = x_t W_ih^T + b_ih; returns the new state."""
+    def _step(self, xw_t, state: tuple, weight_hh_T, bias_hh) -> tuple:
+        """One time step, given xw_t = x_t W_ih^T + b_ih and weight_hh_T = W_hh^T; returns the
+        new state."""
         raise NotImplementedError
 
     def forward(self, input, hx=None):
@@ -83,7 +84,7 @@ class RecurrentCellBase(nn.Module):
         xw = x @ self.weight_ih.T  # (N, G*H_out)
         if self.bias_ih is not None:
             xw = xw + self.bias_ih
-        state = self._step(xw, state, self.weight_hh, self.bias_hh)  # each (N, H_out)
+        state = self._step(xw, state, self.weight_hh.T, self.bias_hh)  # each (N, H_out)
         if not batched:
             state = tuple(h.squeeze(0) for h in state)  # each (H_out,)
         return state if self.num_states == 2 else state[0]

@@ -20,17 +20,21 @@ from rnnbook.nn.cell import RecurrentCellBase
 from rnnbook.nn.recurrent import RecurrentBase
 
 
-def gru_step(xw_t, h, weight_hh, bias_hh=None):
+def gru_step(xw_t, h, weight_hh_T, bias_hh=None):
     """One GRU step; returns ``h_t``, ``(N, H_out)``.
 
     ``xw_t = x_t W_ih^T + b_ih`` is ``(N, 3 H_out)``, computed by the caller; ``h`` is
-    ``h_{t-1}``. The equations are in this module's docstring.
+    ``h_{t-1}``; ``weight_hh_T`` is ``W_hh^T``, ``(H_out, 3 H_out)``, transposed by the caller
+    (a layer transposes once per sequence, not at every step). The equations are in this
+    module's docstring.
     """
-    hw = h @ weight_hh.T  # (N, 3 H_out): h_{t-1} W_hh^T for all three gates, one matmul
+    hw = h @ weight_hh_T  # (N, 3 H_out): h_{t-1} W_hh^T for all three gates, one matmul
     if bias_hh is not None:
         hw = hw + bias_hh
-    x_r, x_z, x_n = xw_t.chunk(3, dim=1)  # 3 x (N, H_out), in the order r, z, n
-    h_r, h_z, h_n = hw.chunk(3, dim=1)    # 3 x (N, H_out)
+    # unsafe_chunk: chunk without autograd's bookkeeping for in-place changes of the pieces,
+    # which never happen here (see lstm_step)
+    x_r, x_z, x_n = xw_t.unsafe_chunk(3, dim=1)  # 3 x (N, H_out), in the order r, z, n
+    h_r, h_z, h_n = hw.unsafe_chunk(3, dim=1)    # 3 x (N, H_out)
     r = torch.sigmoid(x_r + h_r)          # reset gate r_t
     z = torch.sigmoid(x_z + h_z)          # update gate z_t
     n = torch.tanh(x_n + r * h_n)         # new state n_t
@@ -47,8 +51,8 @@ class GRUCell(RecurrentCellBase):
 
     num_gates = 3
 
-    def _step(self, xw_t, state, weight_hh, bias_hh):
-        return (gru_step(xw_t, state[0], weight_hh, bias_hh),)
+    def _step(self, xw_t, state, weight_hh_T, bias_hh):
+        return (gru_step(xw_t, state[0], weight_hh_T, bias_hh),)
 
 
 class GRU(RecurrentBase):
@@ -71,5 +75,5 @@ class GRU(RecurrentBase):
     mode = "GRU"
     fold_bias_hh = False  # b_hn is multiplied by r_t, so b_hh stays inside the step
 
-    def _step(self, xw_t, state, weight_hh, bias_hh):
-        return (gru_step(xw_t, state[0], weight_hh, bias_hh),)
+    def _step(self, xw_t, state, weight_hh_T, bias_hh):
+        return (gru_step(xw_t, state[0], weight_hh_T, bias_hh),)

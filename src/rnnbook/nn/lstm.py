@@ -21,17 +21,22 @@ from rnnbook.nn.cell import RecurrentCellBase
 from rnnbook.nn.recurrent import RecurrentBase
 
 
-def lstm_step(xw_t, h, c, weight_hh, bias_hh=None):
+def lstm_step(xw_t, h, c, weight_hh_T, bias_hh=None):
     """One LSTM step; returns ``(h_t, c_t)``, each ``(N, H_out)``.
 
     ``xw_t = x_t W_ih^T + b_ih`` is ``(N, 4 H_out)``, computed by the caller (a layer computes it
     for all steps at once, with ``b_hh`` already added, and passes ``bias_hh=None``); ``h``, ``c``
-    are ``h_{t-1}``, ``c_{t-1}``. The equations are in this module's docstring.
+    are ``h_{t-1}``, ``c_{t-1}``. ``weight_hh_T`` is ``W_hh^T``, ``(H_out, 4 H_out)``, transposed
+    by the caller (a layer transposes once per sequence, not at every step). The equations are in
+    this module's docstring.
     """
-    gates = xw_t + h @ weight_hh.T  # (N, 4 H_out): all four pre-activations, one matmul
+    gates = xw_t + h @ weight_hh_T  # (N, 4 H_out): all four pre-activations, one matmul
     if bias_hh is not None:
         gates = gates + bias_hh
-    a_i, a_f, a_g, a_o = gates.chunk(4, dim=1)  # 4 x (N, H_out), in the order i, f, g, o
+    # unsafe_chunk is chunk without the bookkeeping autograd keeps for pieces that might later be
+    # changed in place; nothing changes them in place here, and skipping it saves a few per cent
+    # of a layer's time (torch.nn's own CPU LSTM cell splits its gates the same way).
+    a_i, a_f, a_g, a_o = gates.unsafe_chunk(4, dim=1)  # 4 x (N, H_out), in the order i, f, g, o
     i = torch.sigmoid(a_i)  # input gate i_t
     f = torch.sigmoid(a_f)  # forget gate f_t
     g = torch.tanh(a_g)     # cell candidate g_t
@@ -52,8 +57,8 @@ class LSTMCell(RecurrentCellBase):
     num_gates = 4
     num_states = 2
 
-    def _step(self, xw_t, state, weight_hh, bias_hh):
-        return lstm_step(xw_t, *state, weight_hh, bias_hh)
+    def _step(self, xw_t, state, weight_hh_T, bias_hh):
+        return lstm_step(xw_t, *state, weight_hh_T, bias_hh)
 
 
 class LSTM(RecurrentBase):
@@ -85,5 +90,5 @@ class LSTM(RecurrentBase):
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, device=device, dtype=dtype)
 
-    def _step(self, xw_t, state, weight_hh, bias_hh):
-        return lstm_step(xw_t, *state, weight_hh, bias_hh)
+    def _step(self, xw_t, state, weight_hh_T, bias_hh):
+        return lstm_step(xw_t, *state, weight_hh_T, bias_hh)

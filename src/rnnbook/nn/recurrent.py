@@ -94,8 +94,9 @@ class RecurrentBase(nn.Module):
         return tuple(getattr(self, f"{kind}_l{layer}{suffix}", None)
                      for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
 
-    def _step(self, xw_t, state: tuple, weight_hh, bias_hh) -> tuple:
-        """One time step of the cell, given xw_t = x_t W_ih^T + b_ih; returns the new state."""
+    def _step(self, xw_t, state: tuple, weight_hh_T, bias_hh) -> tuple:
+        """One time step of the cell, given xw_t = x_t W_ih^T + b_ih and weight_hh_T = W_hh^T;
+        returns the new state."""
         raise NotImplementedError
 
     def forward(self, input, hx=None):
@@ -179,12 +180,15 @@ class RecurrentBase(nn.Module):
         Returns the outputs ``(L, N, H_out)`` and the final state.
         """
         L = xw.shape[0]
+        # Transposed once here rather than at every step inside the step function: a transpose is
+        # free to compute, but autograd records it, and differentiates it, every time it is made.
+        weight_hh_T = weight_hh.T  # (H_out, G*H_out)
         # unbind, not xw[t]: the backward of unbind stacks the L gradients once, whereas every
         # xw[t] would allocate a zero gradient of the full (L, N, G*H_out) size.
         xw_steps = xw.unbind(0)  # L tensors (N, G*H_out)
         outputs = [None] * L
         for t in (reversed(range(L)) if reverse else range(L)):
-            new = self._step(xw_steps[t], state, weight_hh, bias_hh)  # each (N, H_out)
+            new = self._step(xw_steps[t], state, weight_hh_T, bias_hh)  # each (N, H_out)
             if lengths is not None:
                 active = (t < lengths).unsqueeze(1)  # (N, 1): still inside its sequence?
                 new = tuple(torch.where(active, s_new, s) for s_new, s in zip(new, state))

@@ -17,14 +17,15 @@ from rnnbook.nn.cell import RecurrentCellBase
 from rnnbook.nn.recurrent import RecurrentBase
 
 
-def rnn_step(xw_t, h, weight_hh, bias_hh=None, nonlinearity: str = "tanh"):
+def rnn_step(xw_t, h, weight_hh_T, bias_hh=None, nonlinearity: str = "tanh"):
     """One Elman step: ``h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)``.
 
     ``xw_t = x_t W_ih^T + b_ih`` is computed by the caller (a layer does it for all steps at
     once, with ``b_hh`` already added, and passes ``bias_hh=None``); ``h`` is ``h_{t-1}``,
-    ``(N, H_out)``. Returns ``h_t``, ``(N, H_out)``.
+    ``(N, H_out)``; ``weight_hh_T`` is ``W_hh^T``, transposed by the caller (a layer transposes
+    once per sequence, not at every step). Returns ``h_t``, ``(N, H_out)``.
     """
-    a = xw_t + h @ weight_hh.T  # (N, H_out): the pre-activation
+    a = xw_t + h @ weight_hh_T  # (N, H_out): the pre-activation
     if bias_hh is not None:
         a = a + bias_hh
     return torch.tanh(a) if nonlinearity == "tanh" else torch.relu(a)
@@ -46,8 +47,8 @@ class RNNCell(RecurrentCellBase):
         super().__init__(input_size, hidden_size, bias, device=device, dtype=dtype)
         self.nonlinearity = nonlinearity
 
-    def _step(self, xw_t, state, weight_hh, bias_hh):
-        return (rnn_step(xw_t, state[0], weight_hh, bias_hh, self.nonlinearity),)
+    def _step(self, xw_t, state, weight_hh_T, bias_hh):
+        return (rnn_step(xw_t, state[0], weight_hh_T, bias_hh, self.nonlinearity),)
 
 
 class RNN(RecurrentBase):
@@ -82,5 +83,5 @@ class RNN(RecurrentBase):
         self.nonlinearity = nonlinearity
         self.mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"  # as torch.nn.RNN.mode
 
-    def _step(self, xw_t, state, weight_hh, bias_hh):
-        return (rnn_step(xw_t, state[0], weight_hh, bias_hh, self.nonlinearity),)
+    def _step(self, xw_t, state, weight_hh_T, bias_hh):
+        return (rnn_step(xw_t, state[0], weight_hh_T, bias_hh, self.nonlinearity),)
