@@ -204,3 +204,32 @@ def test_packed_sequence_matches_torch(kind, enforce_sorted, bidirectional):
     for name in ("sorted_indices", "unsorted_indices"):
         a, b = getattr(results[0][2], name), getattr(results[1][2], name)
         assert (a is None and b is None) or torch.equal(a, b)
+
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("cell", [False, True], ids=["layer", "cell"])
+def test_second_derivatives_pass_gradgradcheck(kind, cell):
+    """Autograd differentiates the step functions as written, so second derivatives (for a
+    gradient penalty, or Hessian-vector products) work, as they do for torch.nn in float64:
+    the gate split (unsafe_chunk) and the W_hh^T transposed once per sequence must not break
+    them. Checked with respect to the input, the initial state and W_hh."""
+    torch.manual_seed(5)
+    if cell:
+        module = getattr(rnnbook.nn, f"{kind}Cell")(2, 3, dtype=F64)
+        x, h0, name = torch.randn(2, 2, dtype=F64), torch.randn(2, 3, dtype=F64), "weight_hh"
+    else:
+        module = getattr(rnnbook.nn, kind)(2, 3, bidirectional=True, dtype=F64)
+        x, h0, name = torch.randn(3, 2, 2, dtype=F64), torch.randn(2, 2, 3, dtype=F64), "weight_hh_l0"
+    w_hh = getattr(module, name).detach().clone()
+
+    def outputs(x, h0, w_hh):
+        hx = (h0, torch.ones_like(h0)) if kind == "LSTM" else h0
+        result = torch.func.functional_call(module, {name: w_hh}, (x, hx))
+        if not cell:
+            out, state = result
+            return (out, *as_tuple(state))
+        return as_tuple(result)
+
+    inputs = tuple(t.requires_grad_() for t in (x, h0, w_hh))
+    assert torch.autograd.gradgradcheck(outputs, inputs)
