@@ -10,7 +10,9 @@ implementations in ``cases.py`` get the same weights, input and upstream gradien
 times, so that a change in machine load hits all of them alike; the table shows median times
 and, as ratios, the median over rounds of each time divided by ``torch.nn``'s in the same
 round. Before timing, each implementation's output and gradients are checked against
-``torch.nn``: a benchmark of wrong code would mean nothing.
+``torch.nn``: a benchmark of wrong code would mean nothing. The last column counts the minor
+page faults per pass (memory the allocator had to get from the kernel), which explain much of
+the variation of ``torch.nn``'s LSTM and GRU times (see README.md).
 """
 
 from __future__ import annotations
@@ -51,6 +53,11 @@ import platform  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 
+try:
+    import resource  # noqa: E402  (Unix only: page-fault counts)
+except ImportError:  # pragma: no cover - Windows
+    resource = None
+
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
@@ -60,23 +67,34 @@ from cases import CELLS, CONFIGS, IMPLS, build_cases, load_optional, max_rel_err
 TOLERANCE = 1e-3  # float32 through 2 layers and up to 100 steps: relative to each array's scale
 
 
-def time_cases(cases: dict, repeats: int, warmup: int) -> dict[str, list[float]]:
-    """Seconds per forward+backward, ``repeats`` samples per case, taken round-robin."""
+def page_faults() -> int | None:
+    """Minor page faults of this process so far (None where ``resource`` does not exist)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt if resource is not None else None
+
+
+def time_cases(cases: dict, repeats: int, warmup: int) -> tuple[dict[str, list[float]], dict[str, float | None]]:
+    """Seconds per forward+backward, ``repeats`` samples per case, taken round-robin; and the
+    minor page faults per pass of each case (memory the allocator had to get from the kernel)."""
     for _ in range(warmup):
         for case in cases.values():
             case.step()
     samples = {name: [] for name in cases}
+    faults = {name: 0 for name in cases}
     gc.collect()
     gc.disable()
     try:
         for _ in range(repeats):
             for name, case in cases.items():
+                f0 = page_faults()
                 t0 = time.perf_counter()
                 case.step()
                 samples[name].append(time.perf_counter() - t0)
+                if f0 is not None:
+                    faults[name] += page_faults() - f0
     finally:
         gc.enable()
-    return samples
+    per_pass = {name: (n / repeats if resource is not None else None) for name, n in faults.items()}
+    return samples, per_pass
 
 
 def cpu_name() -> str:
@@ -104,23 +122,28 @@ def machine() -> dict:
 
 
 def markdown(results: list[dict], info: dict, skipped: dict) -> str:
-    cols = ["cell", "config", "torch.nn (ms)", "rnnbook.nn (ms)", "ratio", "rnnbook.npnn (ms)", "ratio"]
+    cols = ["cell", "config", "torch.nn (ms)", "rnnbook.nn (ms)", "ratio", "rnnbook.npnn (ms)", "ratio",
+            "page faults per pass (torch.nn / rnnbook.nn / npnn)"]
     lines = [f"Forward + backward per batch, median of {info['repeats']} (after {info['warmup']} warm-up), "
              f"{info['date']}, torch {info['torch']}, numpy {info['numpy']}, {info['threads']} thread(s), "
              f"{info['cpu']} ({info['cpu_count']} cores, load average {info['load_average_1min']} at the start). "
              "ratio = median over rounds of time / torch.nn time in the same round (above 1: slower).", "",
-             "| " + " | ".join(cols) + " |", "|" + "|".join(["---"] * 2 + ["---:"] * 5) + "|"]
+             "| " + " | ".join(cols) + " |", "|" + "|".join(["---"] * 2 + ["---:"] * 6) + "|"]
 
     def fmt(r, impl):
         if impl not in r["median_ms"]:
             return "n/a", "n/a"
         return f"{r['median_ms'][impl]:.2f}", f"{r['ratio_to_torch'][impl]:.1f}×"
 
+    def faults(r):
+        per_pass = [r["page_faults_per_pass"].get(impl) for impl in IMPLS]
+        return " / ".join("n/a" if n is None else f"{n:.0f}" for n in per_pass)
+
     for r in results:
         ours, ours_ratio = fmt(r, "rnnbook.nn")
         np_ms, np_ratio = fmt(r, "rnnbook.npnn")
         lines.append(f"| {r['cell']} | ({r['config']}) {r['config_desc']} | {r['median_ms']['torch.nn']:.2f} | "
-                     f"{ours} | {ours_ratio} | {np_ms} | {np_ratio} |")
+                     f"{ours} | {ours_ratio} | {np_ms} | {np_ratio} | {faults(r)} |")
     for impl, why in skipped.items():
         lines.append(f"\nSkipped {impl}: {why}.")
     return "\n".join(lines)
@@ -149,13 +172,14 @@ def main(args: argparse.Namespace) -> int:
                 case.step()
             errors = {name: max_rel_error(case, cases["torch.nn"]) for name, case in cases.items() if name != "torch.nn"}
             failures += [f"{name} {cell} ({key}): relative error {e:.1e}" for name, e in errors.items() if e > TOLERANCE]
-            samples = time_cases(cases, args.repeats, args.warmup)
+            samples, faults = time_cases(cases, args.repeats, args.warmup)
             med = {name: 1e3 * statistics.median(s) for name, s in samples.items()}
             results.append({"cell": cell, "config": key, "config_desc": cfg.describe(), "median_ms": med,
                             # paired: each round's time over torch.nn's time in the same round
                             "ratio_to_torch": {n: statistics.median(a / b for a, b in zip(s, samples["torch.nn"]))
                                                for n, s in samples.items()},
                             "min_ms": {name: 1e3 * min(s) for name, s in samples.items()},
+                            "page_faults_per_pass": faults,
                             "max_rel_error": errors})
             if not args.json:
                 print(f"  timed {cell} ({key})", file=sys.stderr, flush=True)
