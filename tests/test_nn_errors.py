@@ -88,9 +88,75 @@ def test_dtype_mismatch():
         rnn(torch.zeros(5, 2, 3, dtype=torch.float64), torch.zeros(1, 2, 4))
 
 
-def test_empty_sequence():
-    with pytest.raises(ValueError, match="non-empty"):
+def test_empty_sequence_is_refused_but_an_empty_batch_is_not():
+    with pytest.raises(ValueError, match=re.escape("expected a sequence of length L >= 1, got input "
+                                                   "of shape (0, 2, 3) (L = 0)")):
         rnnbook.nn.GRU(3, 4)(torch.zeros(0, 2, 3))
+    with pytest.raises(ValueError, match=re.escape("got input of shape (2, 0, 3) (L = 0)")):
+        rnnbook.nn.LSTM(3, 4, batch_first=True)(torch.zeros(2, 0, 3))
+    for kind in ["RNN", "LSTM", "GRU"]:  # N = 0 works in torch.nn, so it must work here
+        for batch_first in (False, True):
+            kwargs = dict(num_layers=2, bidirectional=True, batch_first=batch_first)
+            x = torch.zeros((0, 5, 3) if batch_first else (5, 0, 3))
+            (out, state), (ref_out, ref_state) = [getattr(lib, kind)(3, 4, **kwargs)(x)
+                                                  for lib in (rnnbook.nn, torch.nn)]
+            assert out.shape == ref_out.shape
+            for h, ref_h in zip(as_tuple(state), as_tuple(ref_state)):
+                assert h.shape == ref_h.shape == (4, 0, 4)
+        cell = getattr(rnnbook.nn, f"{kind}Cell")(3, 4)
+        assert as_tuple(cell(torch.zeros(0, 3)))[0].shape == (0, 4)
+
+
+def as_tuple(state):
+    return tuple(state) if isinstance(state, tuple) else (state,)
+
+
+def _state(kind, shape, dtype=torch.float32):
+    h = torch.zeros(shape, dtype=dtype)
+    return (h, h.clone()) if kind.startswith("LSTM") else h
+
+
+# (description, constructor arguments, forward arguments as a function of the cell kind)
+BAD_LAYER_INPUT = [
+    ("1-D input", lambda k: (torch.zeros(3),)),
+    ("4-D input", lambda k: (torch.zeros(2, 5, 3, 1),)),
+    ("wrong feature size", lambda k: (torch.zeros(5, 2, 7),)),
+    ("wrong feature size, unbatched", lambda k: (torch.zeros(5, 7),)),
+    ("float64 input", lambda k: (torch.zeros(5, 2, 3, dtype=torch.float64),)),
+    ("integer input", lambda k: (torch.zeros(5, 2, 3, dtype=torch.int64),)),
+    ("state with another batch size", lambda k: (torch.zeros(5, 2, 3), _state(k, (1, 3, 4)))),
+    ("state with another hidden size", lambda k: (torch.zeros(5, 2, 3), _state(k, (1, 2, 5)))),
+    ("2-D state for batched input", lambda k: (torch.zeros(5, 2, 3), _state(k, (2, 4)))),
+    ("3-D state for unbatched input", lambda k: (torch.zeros(5, 3), _state(k, (1, 1, 4)))),
+    ("float64 state", lambda k: (torch.zeros(5, 2, 3), _state(k, (1, 2, 4), torch.float64))),
+    ("sequence of length 0", lambda k: (torch.zeros(0, 2, 3),)),
+]
+BAD_CELL_INPUT = [
+    ("3-D input", lambda k: (torch.zeros(2, 5, 3),)),
+    ("0-D input", lambda k: (torch.tensor(1.0),)),
+    ("wrong feature size", lambda k: (torch.zeros(2, 7),)),
+    ("wrong feature size, unbatched", lambda k: (torch.zeros(7),)),
+    ("float64 input", lambda k: (torch.zeros(2, 3, dtype=torch.float64),)),
+    ("state with another batch size", lambda k: (torch.zeros(2, 3), _state(k, (3, 4)))),
+    ("state with another hidden size", lambda k: (torch.zeros(2, 3), _state(k, (2, 5)))),
+    ("float64 state", lambda k: (torch.zeros(2, 3), _state(k, (2, 4), torch.float64))),
+]
+
+
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"])
+def test_errors_are_also_what_torch_nn_raises(kind):
+    """Code written for torch.nn catches torch's exception class; ours must be an instance of it
+    too (while saying more: the expected and the received shape or dtype)."""
+    cases = BAD_CELL_INPUT if kind.endswith("Cell") else BAD_LAYER_INPUT
+    for what, make_args in cases:
+        args = make_args(kind)
+        with pytest.raises(Exception) as theirs:
+            getattr(torch.nn, kind)(3, 4)(*args)
+        with pytest.raises(Exception) as ours:
+            getattr(rnnbook.nn, kind)(3, 4)(*args)
+        assert isinstance(ours.value, theirs.type), \
+            f"{kind}, {what}: torch.nn raises {theirs.type.__name__}, rnnbook.nn {type(ours.value).__mro__}"
+        assert "expected" in str(ours.value) and "got" in str(ours.value), (kind, what, str(ours.value))
 
 
 def test_constructor_arguments():
@@ -106,10 +172,26 @@ def test_constructor_arguments():
         rnnbook.nn.RNN(3, 0)
     with pytest.raises(TypeError, match="expected input_size to be an int, got float"):
         rnnbook.nn.LSTMCell(3.0, 4)
-    with pytest.raises(TypeError, match="expected bidirectional to be a bool, got int"):
-        rnnbook.nn.GRU(3, 4, bidirectional=1)
+    with pytest.raises(TypeError, match="expected bidirectional to be a bool, got 'yes'"):
+        rnnbook.nn.GRU(3, 4, bidirectional="yes")
     with pytest.raises(ValueError, match="expected num_layers > 0, got 0"):
         rnnbook.nn.LSTM(3, 4, num_layers=0)
+
+
+def test_constructor_accepts_what_torch_nn_accepts():
+    """NumPy integers as sizes, and bidirectional given as 0 or 1, as torch.nn allows; but not a
+    bool as a size (``RNN(3, 4, True)`` means ``num_layers=True``, surely a slip)."""
+    import numpy as np
+
+    lstm = rnnbook.nn.LSTM(np.int64(3), np.int64(4), num_layers=np.int64(2), bidirectional=1)
+    assert (lstm.input_size, lstm.hidden_size, lstm.num_layers, lstm.bidirectional) == (3, 4, 2, True)
+    assert type(lstm.num_layers) is int and "weight_hh_l1_reverse" in dict(lstm.named_parameters())
+    assert rnnbook.nn.GRUCell(np.int32(3), 4).weight_ih.shape == (12, 3)
+    assert rnnbook.nn.RNN(3, 4, bidirectional=0).bidirectional is False
+    with pytest.raises(TypeError, match="expected num_layers to be an int, got bool"):
+        rnnbook.nn.RNN(3, 4, True)
+    with pytest.raises(TypeError, match="expected bidirectional to be a bool, got 2"):
+        rnnbook.nn.GRU(3, 4, bidirectional=2)
 
 
 def test_proj_size_zero_is_accepted_and_positional_order_is_torchs():

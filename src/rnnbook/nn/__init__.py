@@ -11,11 +11,15 @@ pass is an explicit loop over time that autograd differentiates (no cuDNN, no fu
 - ``recurrent.py`` layers: the loop over time, stacking, directions (Deep and Bidirectional RNNs chapters)
 - ``cell.py``  what the three cells share
 - ``packing.py`` ``PackedSequence`` input (Task types chapter)
+- ``_checks.py`` input checks; bad input raises ``ShapeError`` (a ``ValueError``) or
+  ``DtypeError`` (a ``TypeError``), each also an instance of what ``torch.nn`` raises for the
+  same mistake, with a message naming the expected and the received shape or dtype
 """
 
+from rnnbook.nn._checks import DtypeError, ShapeError
 from rnnbook.nn.gru import GRU, GRUCell, gru_step
 from rnnbook.nn.lstm import LSTM, LSTMCell, lstm_step
 from rnnbook.nn.rnn import RNN, RNNCell, rnn_step
 
 __all__ = ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell",
-           "rnn_step", "lstm_step", "gru_step"]
+           "rnn_step", "lstm_step", "gru_step", "ShapeError", "DtypeError"]

@@ -3,6 +3,12 @@
 Each check fails early with a ``TypeError`` or ``ValueError`` that names what was expected
 and what was received (STYLE.md, package rule 6), instead of a broadcast error deep inside a
 matrix product. Shapes are written in the book's notation (N, L, H_in, H_out, D).
+
+For the same mistakes ``torch.nn`` raises ``RuntimeError`` (a wrong feature size or state shape,
+a state of the wrong dtype) or ``ValueError`` (an input of the wrong dtype). So that code written
+for ``torch.nn`` still catches what these modules raise, a shape error (``ShapeError``) is a
+``ValueError`` and a ``RuntimeError``, and a dtype error (``DtypeError``) is a ``TypeError``, a
+``ValueError`` and a ``RuntimeError``.
 """
 
 from __future__ import annotations
@@ -10,24 +16,47 @@ from __future__ import annotations
 import numbers
 import warnings
 
+import numpy as np
 import torch
 
 from rnnbook._validation import fmt_shape, shape_error
 
 
+class ShapeError(ValueError, RuntimeError):
+    """A tensor of the wrong shape: a ``ValueError``, and a ``RuntimeError`` as in ``torch.nn``."""
+
+
+class DtypeError(TypeError, ValueError, RuntimeError):
+    """A tensor of the wrong dtype: a ``TypeError``, and what ``torch.nn`` raises for the same
+    mistake (``ValueError`` for the input, ``RuntimeError`` for an initial state)."""
+
+
+def _shape_error(name: str, expected, got) -> ShapeError:
+    return ShapeError(str(shape_error(name, expected, got)))
+
+
+def _is_int(value) -> bool:
+    """An integer, Python's or NumPy's, but not a bool (``True`` as a size is a mistake)."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
 def check_config(input_size, hidden_size, *, num_layers=1, bias=True, batch_first=False,
                  dropout=0.0, bidirectional=False) -> None:
-    """Check constructor arguments the way ``torch.nn.RNNBase`` does (same rules, clearer words)."""
+    """Check constructor arguments the way ``torch.nn.RNNBase`` does (same rules, clearer words).
+
+    Sizes may be Python or NumPy integers (not bools); ``bidirectional`` may be ``0`` or ``1``
+    as well as a bool, since ``torch.nn`` accepts that too."""
     for name, value in [("input_size", input_size), ("hidden_size", hidden_size),
                         ("num_layers", num_layers)]:
-        if not isinstance(value, int) or isinstance(value, bool):
+        if not _is_int(value):
             raise TypeError(f"expected {name} to be an int, got {type(value).__name__}")
         if value <= 0:
             raise ValueError(f"expected {name} > 0, got {value}")
-    for name, value in [("bias", bias), ("batch_first", batch_first),
-                        ("bidirectional", bidirectional)]:
+    for name, value in [("bias", bias), ("batch_first", batch_first)]:
         if not isinstance(value, bool):
             raise TypeError(f"expected {name} to be a bool, got {type(value).__name__}")
+    if not (isinstance(bidirectional, bool) or (_is_int(bidirectional) and bidirectional in (0, 1))):
+        raise TypeError(f"expected bidirectional to be a bool, got {bidirectional!r}")
     if not isinstance(dropout, numbers.Number) or isinstance(dropout, bool) or not 0 <= dropout <= 1:
         raise ValueError(f"expected dropout to be a number in [0, 1] (the probability of "
                          f"zeroing an element), got {dropout!r}")
@@ -44,20 +73,28 @@ def check_nonlinearity(nonlinearity) -> None:
         raise ValueError(f"expected nonlinearity 'tanh' or 'relu', got {nonlinearity!r}")
 
 
-def check_input(x, *, input_size: int, batched: str, unbatched: str, dtype: torch.dtype) -> bool:
+def check_input(x, *, input_size: int, batched: str, unbatched: str, dtype: torch.dtype,
+                time_axis: int | None = None) -> bool:
     """``x`` must be a ``dtype`` tensor shaped like ``batched`` or ``unbatched`` (e.g. ``"(N, L, 3)"``
     and ``"(L, 3)"``), whose last dimension is ``input_size``. Returns whether ``x`` is batched.
+
+    ``time_axis`` is the position of L in the batched layout (None for a cell): a sequence of
+    length 0 is refused, as in ``torch.nn``, while an empty batch (N = 0) is allowed.
     """
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"expected input to be a torch.Tensor, got {type(x).__name__}")
     batched_ndim = len(batched.split(","))  # "(N, L, 3)" -> 3 dims
     if x.dim() not in (batched_ndim, batched_ndim - 1) or x.shape[-1] != input_size:
-        raise shape_error("input", [batched, unbatched], x.shape)
+        raise _shape_error("input", [batched, unbatched], x.shape)
     if x.dtype != dtype:
-        raise TypeError(f"expected input of dtype {dtype} (the parameters' dtype), got {x.dtype}")
-    if x.numel() == 0:
-        raise ValueError(f"expected a non-empty input, got shape {fmt_shape(x.shape)}")
-    return x.dim() == batched_ndim
+        raise DtypeError(f"expected input of dtype {dtype} (the parameters' dtype), got {x.dtype}")
+    is_batched = x.dim() == batched_ndim
+    if time_axis is not None:
+        length = x.shape[time_axis if is_batched else 0]
+        if length == 0:
+            raise ShapeError(f"expected a sequence of length L >= 1, got input of shape "
+                             f"{fmt_shape(x.shape)} (L = 0)")
+    return is_batched
 
 
 def check_state(h, name: str, expected: tuple[int, ...], *, dtype: torch.dtype) -> None:
@@ -72,15 +109,15 @@ def check_state(h, name: str, expected: tuple[int, ...], *, dtype: torch.dtype) 
     got = tuple(h.shape)
     if got == expected:
         if h.dtype != dtype:
-            raise TypeError(f"expected {name} of dtype {dtype} (the parameters' dtype), "
-                            f"got {h.dtype}")
+            raise DtypeError(f"expected {name} of dtype {dtype} (the parameters' dtype), "
+                             f"got {h.dtype}")
         return
     batch_axis = len(expected) - 2  # N sits just before H_out in every batched state
     if len(got) == len(expected) and batch_axis >= 0 and got[batch_axis] != expected[batch_axis]:
-        raise ValueError(f"batch size mismatch: input has batch size {expected[batch_axis]} "
+        raise ShapeError(f"batch size mismatch: input has batch size {expected[batch_axis]} "
                          f"but {name} has {got[batch_axis]}; expected {name} of shape "
                          f"{fmt_shape(expected)}, got {fmt_shape(got)}")
-    raise shape_error(name, fmt_shape(expected), got)
+    raise _shape_error(name, fmt_shape(expected), got)
 
 
 def split_state(hx, num_states: int) -> tuple:

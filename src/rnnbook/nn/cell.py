@@ -27,8 +27,8 @@ class RecurrentCellBase(nn.Module):
                  device=None, dtype=None) -> None:
         _checks.check_config(input_size, hidden_size, bias=bias)
         super().__init__()
-        self.input_size = input_size
-        self.hidden_size = hidden_size
+        self.input_size = int(input_size)  # int(): NumPy integers are accepted too
+        self.hidden_size = int(hidden_size)
         self.bias = bias
         G = self.num_gates * hidden_size  # rows of each weight matrix: all gates stacked
         factory = {"device": device, "dtype": dtype}

@@ -43,16 +43,16 @@ class RecurrentBase(nn.Module):
         _checks.check_config(input_size, hidden_size, num_layers=num_layers, bias=bias,
                              batch_first=batch_first, dropout=dropout, bidirectional=bidirectional)
         super().__init__()
-        self.input_size = input_size
-        self.hidden_size = hidden_size
-        self.num_layers = num_layers
+        self.input_size = int(input_size)  # int(): NumPy integers are accepted too
+        self.hidden_size = int(hidden_size)
+        self.num_layers = int(num_layers)
         self.bias = bias
         self.batch_first = batch_first
         self.dropout = float(dropout)
-        self.bidirectional = bidirectional
+        self.bidirectional = bool(bidirectional)  # torch.nn also accepts 0 and 1
         self.proj_size = 0  # projections (LSTM's proj_size) are not implemented
-        D = 2 if bidirectional else 1
-        G = self.num_gates * hidden_size  # rows of every weight matrix: all gates stacked
+        D = 2 if self.bidirectional else 1
+        G = self.num_gates * self.hidden_size  # rows of every weight matrix: all gates stacked
         factory = {"device": device, "dtype": dtype}
         # Registration order is torch's: layer by layer, forward direction before reverse,
         # and within one (layer, direction): W_ih, W_hh, b_ih, b_hh.
@@ -144,12 +144,12 @@ class RecurrentBase(nn.Module):
                 bias = b_ih
                 if b_hh is not None and self.fold_bias_hh:
                     bias, b_hh = b_ih + b_hh, None
-                steps = layer_input.reshape(L * N, -1)  # (L*N, H_in): every step of every sequence
+                steps = layer_input.reshape(L * N, layer_input.shape[-1])  # (L*N, H_in): every step
                 if bias is None:
                     xw = steps @ w_ih.T  # (L*N, G*H_out)
                 else:
                     xw = torch.addmm(bias, steps, w_ih.T)  # (L*N, G*H_out): x_t W_ih^T + bias
-                xw = xw.view(L, N, -1)  # (L, N, G*H_out)
+                xw = xw.view(L, N, xw.shape[-1])  # (L, N, G*H_out)
                 start = tuple(s[layer * D + direction] for s in states)  # each (N, H_out)
                 out, final = self._run_direction(xw, start, w_hh, b_hh, direction == 1, lengths)
                 outputs.append(out)  # (L, N, H_out)
@@ -204,7 +204,8 @@ class RecurrentBase(nn.Module):
         return _checks.check_input(input, input_size=self.input_size,
                                    dtype=self.weight_ih_l0.dtype,
                                    batched=layout.format(self.input_size),
-                                   unbatched=f"(L, {self.input_size})")
+                                   unbatched=f"(L, {self.input_size})",
+                                   time_axis=None if packed else int(self.batch_first))
 
     def _initial_states(self, hx, N: int, batched: bool, x) -> tuple:
         """Check ``hx`` and return it as a tuple of ``(D*num_layers, N, H_out)`` tensors."""
