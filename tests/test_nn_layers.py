@@ -233,3 +233,14 @@ def test_second_derivatives_pass_gradgradcheck(kind, cell):
 
     inputs = tuple(t.requires_grad_() for t in (x, h0, w_hh))
     assert torch.autograd.gradgradcheck(outputs, inputs)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("bias", [True, False])
+def test_all_weights_is_torchs(kind, bias):
+    ref, mine = make_pair(kind, input_size=3, hidden_size=4, num_layers=2, bidirectional=True, bias=bias)
+    assert len(mine.all_weights) == len(ref.all_weights) == 4
+    for ours, theirs in zip(mine.all_weights, ref.all_weights):
+        assert len(ours) == len(theirs) == (4 if bias else 2)
+        for a, b in zip(ours, theirs):
+            assert isinstance(a, torch.nn.Parameter) and torch.equal(a, b)

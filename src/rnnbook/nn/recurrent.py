@@ -88,6 +88,15 @@ class RecurrentBase(nn.Module):
                 s += f", {name}={getattr(self, name)}"
         return s
 
+    @property
+    def all_weights(self) -> list[list[nn.Parameter]]:
+        """The parameters of every layer and direction, as ``torch.nn``'s ``all_weights``:
+        ``[[W_ih, W_hh, b_ih, b_hh], ...]`` (without the biases if ``bias=False``), layer by layer,
+        the forward direction before the reverse one."""
+        D = 2 if self.bidirectional else 1
+        return [[p for p in self._params(layer, direction) if p is not None]
+                for layer in range(self.num_layers) for direction in range(D)]
+
     def _params(self, layer: int, direction: int):
         """``(W_ih, W_hh, b_ih, b_hh)`` of one layer and direction; biases are None if bias=False."""
         suffix = "_reverse" if direction == 1 else ""
