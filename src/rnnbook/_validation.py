@@ -17,14 +17,16 @@ def fmt_shape(shape: Iterable) -> str:
     return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
 
 
-def shape_error(name: str, expected: str | Sequence[str], got: Iterable) -> ValueError:
+def shape_error(name: str, expected: str | Sequence[str], got: Iterable,
+                cls: type[ValueError] = ValueError) -> ValueError:
     """``ValueError("expected input of shape (N, L, 3) or (L, 3), got (4, 7, 2)")``.
 
-    ``expected`` is one shape description or a list of alternatives (already formatted).
+    ``expected`` is one shape description or a list of alternatives (already formatted);
+    ``cls`` a subclass of ``ValueError`` to raise instead (``rnnbook.nn`` uses its ``ShapeError``).
     """
     if not isinstance(expected, str):
         expected = " or ".join(expected)
-    return ValueError(f"expected {name} of shape {expected}, got {fmt_shape(tuple(got))}")
+    return cls(f"expected {name} of shape {expected}, got {fmt_shape(tuple(got))}")
 
 
 def check_ndarray(x, name: str, *, ndim: int | Sequence[int] | None = None,

@@ -16,7 +16,6 @@ from __future__ import annotations
 import numbers
 import warnings
 
-import numpy as np
 import torch
 
 from rnnbook._validation import fmt_shape, shape_error
@@ -31,13 +30,9 @@ class DtypeError(TypeError, ValueError, RuntimeError):
     mistake (``ValueError`` for the input, ``RuntimeError`` for an initial state)."""
 
 
-def _shape_error(name: str, expected, got) -> ShapeError:
-    return ShapeError(str(shape_error(name, expected, got)))
-
-
 def _is_int(value) -> bool:
     """An integer, Python's or NumPy's, but not a bool (``True`` as a size is a mistake)."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def check_config(input_size, hidden_size, *, num_layers=1, bias=True, batch_first=False,
@@ -85,7 +80,7 @@ def check_input(x, *, input_size: int, batched: str, unbatched: str, dtype: torc
         raise TypeError(f"expected input to be a torch.Tensor, got {type(x).__name__}")
     batched_ndim = len(batched.split(","))  # "(N, L, 3)" -> 3 dims
     if x.dim() not in (batched_ndim, batched_ndim - 1) or x.shape[-1] != input_size:
-        raise _shape_error("input", [batched, unbatched], x.shape)
+        raise shape_error("input", [batched, unbatched], x.shape, ShapeError)
     if x.dtype != dtype:
         raise DtypeError(f"expected input of dtype {dtype} (the parameters' dtype), got {x.dtype}")
     is_batched = x.dim() == batched_ndim
@@ -117,7 +112,7 @@ def check_state(h, name: str, expected: tuple[int, ...], *, dtype: torch.dtype) 
         raise ShapeError(f"batch size mismatch: input has batch size {expected[batch_axis]} "
                          f"but {name} has {got[batch_axis]}; expected {name} of shape "
                          f"{fmt_shape(expected)}, got {fmt_shape(got)}")
-    raise _shape_error(name, fmt_shape(expected), got)
+    raise shape_error(name, fmt_shape(expected), got, ShapeError)
 
 
 def split_state(hx, num_states: int) -> tuple:

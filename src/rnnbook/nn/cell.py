@@ -30,10 +30,10 @@ class RecurrentCellBase(nn.Module):
         self.input_size = int(input_size)  # int(): NumPy integers are accepted too
         self.hidden_size = int(hidden_size)
         self.bias = bias
-        G = self.num_gates * hidden_size  # rows of each weight matrix: all gates stacked
+        G = self.num_gates * self.hidden_size  # rows of each weight matrix: all gates stacked
         factory = {"device": device, "dtype": dtype}
-        self.weight_ih = nn.Parameter(torch.empty(G, input_size, **factory))
-        self.weight_hh = nn.Parameter(torch.empty(G, hidden_size, **factory))
+        self.weight_ih = nn.Parameter(torch.empty(G, self.input_size, **factory))
+        self.weight_hh = nn.Parameter(torch.empty(G, self.hidden_size, **factory))
         if bias:
             self.bias_ih = nn.Parameter(torch.empty(G, **factory))
             self.bias_hh = nn.Parameter(torch.empty(G, **factory))

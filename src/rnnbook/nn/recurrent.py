@@ -56,13 +56,13 @@ class RecurrentBase(nn.Module):
         factory = {"device": device, "dtype": dtype}
         # Registration order is torch's: layer by layer, forward direction before reverse,
         # and within one (layer, direction): W_ih, W_hh, b_ih, b_hh.
-        for layer in range(num_layers):
-            layer_input_size = input_size if layer == 0 else D * hidden_size
+        for layer in range(self.num_layers):
+            layer_input_size = self.input_size if layer == 0 else D * self.hidden_size
             for suffix in ["", "_reverse"][:D]:
                 self.register_parameter(f"weight_ih_l{layer}{suffix}",
                                         nn.Parameter(torch.empty(G, layer_input_size, **factory)))
                 self.register_parameter(f"weight_hh_l{layer}{suffix}",
-                                        nn.Parameter(torch.empty(G, hidden_size, **factory)))
+                                        nn.Parameter(torch.empty(G, self.hidden_size, **factory)))
                 if bias:
                     self.register_parameter(f"bias_ih_l{layer}{suffix}",
                                             nn.Parameter(torch.empty(G, **factory)))
