@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 import torch
 
@@ -116,6 +117,11 @@ def _state(kind, shape, dtype=torch.float32):
     return (h, h.clone()) if kind.startswith("LSTM") else h
 
 
+def _numpy_state(kind, shape):
+    h = np.zeros(shape, dtype=np.float32)
+    return (h, h.copy()) if kind.startswith("LSTM") else h
+
+
 # (description, constructor arguments, forward arguments as a function of the cell kind)
 BAD_LAYER_INPUT = [
     ("1-D input", lambda k: (torch.zeros(3),)),
@@ -130,6 +136,23 @@ BAD_LAYER_INPUT = [
     ("3-D state for unbatched input", lambda k: (torch.zeros(5, 3), _state(k, (1, 1, 4)))),
     ("float64 state", lambda k: (torch.zeros(5, 2, 3), _state(k, (1, 2, 4), torch.float64))),
     ("sequence of length 0", lambda k: (torch.zeros(0, 2, 3),)),
+    ("NumPy input", lambda k: (np.zeros((5, 2, 3), dtype=np.float32),)),
+    ("nested list as input", lambda k: ([[[0.0, 1.0, 2.0]]],)),
+    ("NumPy state", lambda k: (torch.zeros(5, 2, 3), _numpy_state(k, (1, 2, 4)))),
+    ("a number as state", lambda k: (torch.zeros(5, 2, 3), 0.0)),
+    ("a tuple of three states", lambda k: (torch.zeros(5, 2, 3), (torch.zeros(1, 2, 4),) * 3)),
+]
+# An LSTM's state is a pair (h_0, c_0); for RNN and GRU these are other mistakes (or no mistake).
+BAD_LSTM_STATE = [
+    ("one tensor instead of (h_0, c_0)", (torch.zeros(5, 2, 3), torch.zeros(1, 2, 4))),
+    ("a stacked (2, 1, 2, 4) tensor", (torch.zeros(5, 2, 3), torch.zeros(2, 1, 2, 4))),
+    ("a tuple of one tensor", (torch.zeros(5, 2, 3), (torch.zeros(1, 2, 4),))),
+    ("a list of two tensors, the second a list", (torch.zeros(5, 2, 3), (torch.zeros(1, 2, 4), [0.0]))),
+]
+BAD_LSTM_CELL_STATE = [
+    ("one tensor instead of (h, c)", (torch.zeros(2, 3), torch.zeros(2, 4))),
+    ("a tuple of one tensor", (torch.zeros(2, 3), (torch.zeros(2, 4),))),
+    ("a tuple of three tensors", (torch.zeros(2, 3), (torch.zeros(2, 4),) * 3)),
 ]
 BAD_CELL_INPUT = [
     ("3-D input", lambda k: (torch.zeros(2, 5, 3),)),
@@ -140,6 +163,9 @@ BAD_CELL_INPUT = [
     ("state with another batch size", lambda k: (torch.zeros(2, 3), _state(k, (3, 4)))),
     ("state with another hidden size", lambda k: (torch.zeros(2, 3), _state(k, (2, 5)))),
     ("float64 state", lambda k: (torch.zeros(2, 3), _state(k, (2, 4), torch.float64))),
+    ("NumPy input", lambda k: (np.zeros((2, 3), dtype=np.float32),)),
+    ("NumPy state", lambda k: (torch.zeros(2, 3), _numpy_state(k, (2, 4)))),
+    ("a number as state", lambda k: (torch.zeros(2, 3), 0.0)),
 ]
 
 
@@ -147,9 +173,10 @@ BAD_CELL_INPUT = [
 def test_errors_are_also_what_torch_nn_raises(kind):
     """Code written for torch.nn catches torch's exception class; ours must be an instance of it
     too (while saying more: the expected and the received shape or dtype)."""
-    cases = BAD_CELL_INPUT if kind.endswith("Cell") else BAD_LAYER_INPUT
-    for what, make_args in cases:
-        args = make_args(kind)
+    cases = [(what, make_args(kind)) for what, make_args in
+             (BAD_CELL_INPUT if kind.endswith("Cell") else BAD_LAYER_INPUT)]
+    cases += {"LSTM": BAD_LSTM_STATE, "LSTMCell": BAD_LSTM_CELL_STATE}.get(kind, [])
+    for what, args in cases:
         with pytest.raises(Exception) as theirs:
             getattr(torch.nn, kind)(3, 4)(*args)
         with pytest.raises(Exception) as ours:
@@ -162,6 +189,11 @@ def test_errors_are_also_what_torch_nn_raises(kind):
 def test_constructor_arguments():
     with pytest.raises(NotImplementedError, match="proj_size=0, got proj_size=2"):
         rnnbook.nn.LSTM(3, 5, proj_size=2)
+    for bad in (-1, 5, 6):  # what torch.nn refuses with a ValueError, so do we
+        with pytest.raises(ValueError, match=f"0 <= proj_size < hidden_size = 5, got proj_size={bad}"):
+            rnnbook.nn.LSTM(3, 5, proj_size=bad)
+        with pytest.raises(ValueError):
+            torch.nn.LSTM(3, 5, proj_size=bad)
     with pytest.raises(ValueError, match="expected nonlinearity 'tanh' or 'relu', got 'sigmoid'"):
         rnnbook.nn.RNN(3, 5, nonlinearity="sigmoid")
     with pytest.raises(ValueError, match="expected nonlinearity"):
@@ -201,3 +233,16 @@ def test_proj_size_zero_is_accepted_and_positional_order_is_torchs():
     rnn = rnnbook.nn.RNN(3, 4, 2, "relu", False, True)
     assert repr(rnn) == repr(torch.nn.RNN(3, 4, 2, "relu", False, True))
     assert (rnn.nonlinearity, rnn.mode, rnn.bias, rnn.batch_first) == ("relu", "RNN_RELU", False, True)
+
+
+def test_packed_input_must_have_two_dimensional_data():
+    """Packing an (L, N) tensor gives 1-D data: there is no unbatched form of packed input."""
+    from torch.nn.utils.rnn import pack_padded_sequence
+
+    for L in (4, 2):  # 5 valid steps, then 3: as many as there are features
+        packed = pack_padded_sequence(torch.zeros(L, 2), torch.tensor([L, 1]))
+        with pytest.raises(RuntimeError):
+            torch.nn.GRU(3, 4)(packed)
+        with pytest.raises(RuntimeError, match=re.escape(
+                f"expected input of shape (number of valid steps, 3), got ({L + 1},)")):
+            rnnbook.nn.GRU(3, 4)(packed)

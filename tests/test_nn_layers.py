@@ -172,6 +172,30 @@ def test_dropout_one_cuts_the_layers_apart(kind):
     assert not torch.allclose(mine(x1)[0], mine(x2)[0])
 
 
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("enforce_sorted", [False, True])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_dropout_with_packed_input_draws_torchs_mask(kind, enforce_sorted, bidirectional):
+    """torch.nn draws the dropout mask over the packed data (only the valid steps), not over a
+    padded batch: the same seed must drop the same units and leave the generator in the same state."""
+    ref, mine = make_pair(kind, input_size=3, hidden_size=5, num_layers=3, dropout=0.4,
+                          bidirectional=bidirectional)
+    lengths = torch.tensor([6, 4, 3, 1] if enforce_sorted else [3, 6, 1, 4])
+    x = torch.randn(6, 4, 3, dtype=F64, requires_grad=True)
+    results = []
+    for module in (ref, mine):
+        module.train()
+        torch.manual_seed(7)
+        packed = pack_padded_sequence(x, lengths, enforce_sorted=enforce_sorted)
+        out, state = module(packed)
+        after = torch.rand(3, dtype=F64)  # the generator's state after the call
+        grads = torch.autograd.grad(out.data.sum() + sum(s.sum() for s in as_tuple(state)),
+                                    [x, *module.parameters()])
+        results.append(([out.data, *as_tuple(state), after], grads))
+    assert_same(results[0][0], results[1][0])
+    assert_same(results[0][1], results[1][1])
+
+
 def test_dropout_warns_like_torch_for_one_layer():
     with pytest.warns(UserWarning, match="num_layers greater than 1"):
         rnnbook.nn.GRU(3, 4, num_layers=1, dropout=0.2)

@@ -11,15 +11,17 @@ pass is an explicit loop over time that autograd differentiates (no cuDNN, no fu
 - ``recurrent.py`` layers: the loop over time, stacking, directions (Deep and Bidirectional RNNs chapters)
 - ``cell.py``  what the three cells share
 - ``packing.py`` ``PackedSequence`` input (Task types chapter)
-- ``_checks.py`` input checks; bad input raises ``ShapeError`` (a ``ValueError``) or
-  ``DtypeError`` (a ``TypeError``), each also an instance of what ``torch.nn`` raises for the
-  same mistake, with a message naming the expected and the received shape or dtype
+- ``_checks.py`` input checks; bad input raises ``ShapeError`` (a ``ValueError``),
+  ``DtypeError``, ``NotATensorError`` or ``StateStructureError`` (each a ``TypeError``), each also
+  an instance of what ``torch.nn`` raises for the same mistake, with a message naming the expected
+  and the received shape, dtype or type
 """
 
-from rnnbook.nn._checks import DtypeError, ShapeError
+from rnnbook.nn._checks import DtypeError, NotATensorError, ShapeError, StateStructureError
 from rnnbook.nn.gru import GRU, GRUCell, gru_step
 from rnnbook.nn.lstm import LSTM, LSTMCell, lstm_step
 from rnnbook.nn.rnn import RNN, RNNCell, rnn_step
 
 __all__ = ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell",
-           "rnn_step", "lstm_step", "gru_step", "ShapeError", "DtypeError"]
+           "rnn_step", "lstm_step", "gru_step",
+           "ShapeError", "DtypeError", "NotATensorError", "StateStructureError"]

@@ -5,10 +5,17 @@ and what was received (STYLE.md, package rule 6), instead of a broadcast error d
 matrix product. Shapes are written in the book's notation (N, L, H_in, H_out, D).
 
 For the same mistakes ``torch.nn`` raises ``RuntimeError`` (a wrong feature size or state shape,
-a state of the wrong dtype) or ``ValueError`` (an input of the wrong dtype). So that code written
-for ``torch.nn`` still catches what these modules raise, a shape error (``ShapeError``) is a
-``ValueError`` and a ``RuntimeError``, and a dtype error (``DtypeError``) is a ``TypeError``, a
-``ValueError`` and a ``RuntimeError``.
+a state of the wrong dtype), ``ValueError`` (an input of the wrong dtype), ``AttributeError``
+(something that is not a tensor: it calls ``.dim()`` on it) or, for an LSTM state that is not a
+pair ``(h, c)``, ``TypeError``, ``IndexError`` or ``RuntimeError`` depending on what it got. So
+that code written for ``torch.nn`` still catches what these modules raise, each error class here
+is also every class ``torch.nn`` raises for that mistake:
+
+- ``ShapeError``: a ``ValueError`` and a ``RuntimeError``;
+- ``DtypeError``: a ``TypeError``, a ``ValueError`` and a ``RuntimeError``;
+- ``NotATensorError``: a ``TypeError`` and an ``AttributeError``;
+- ``StateStructureError``: a ``TypeError``, an ``IndexError``, a ``RuntimeError`` and an
+  ``AttributeError``.
 """
 
 from __future__ import annotations
@@ -28,6 +35,17 @@ class ShapeError(ValueError, RuntimeError):
 class DtypeError(TypeError, ValueError, RuntimeError):
     """A tensor of the wrong dtype: a ``TypeError``, and what ``torch.nn`` raises for the same
     mistake (``ValueError`` for the input, ``RuntimeError`` for an initial state)."""
+
+
+class NotATensorError(TypeError, AttributeError):
+    """Not a tensor where a tensor belongs (a NumPy array, a list, a number): a ``TypeError``, and
+    the ``AttributeError`` that ``torch.nn`` raises when it calls ``.dim()`` on it."""
+
+
+class StateStructureError(TypeError, IndexError, RuntimeError, AttributeError):
+    """An LSTM state that is not a pair ``(h, c)``: a ``TypeError``, and whichever of
+    ``IndexError``, ``RuntimeError`` or ``AttributeError`` ``torch.nn`` raises for it (a single
+    tensor, a tuple of one or three tensors, a NumPy array)."""
 
 
 def _is_int(value) -> bool:
@@ -68,19 +86,22 @@ def check_nonlinearity(nonlinearity) -> None:
         raise ValueError(f"expected nonlinearity 'tanh' or 'relu', got {nonlinearity!r}")
 
 
-def check_input(x, *, input_size: int, batched: str, unbatched: str, dtype: torch.dtype,
+def check_input(x, *, input_size: int, batched: str, unbatched: str | None, dtype: torch.dtype,
                 time_axis: int | None = None) -> bool:
     """``x`` must be a ``dtype`` tensor shaped like ``batched`` or ``unbatched`` (e.g. ``"(N, L, 3)"``
-    and ``"(L, 3)"``), whose last dimension is ``input_size``. Returns whether ``x`` is batched.
+    and ``"(L, 3)"``; ``unbatched=None``: only batched), whose last dimension is ``input_size``.
+    Returns whether ``x`` is batched.
 
     ``time_axis`` is the position of L in the batched layout (None for a cell): a sequence of
     length 0 is refused, as in ``torch.nn``, while an empty batch (N = 0) is allowed.
     """
     if not isinstance(x, torch.Tensor):
-        raise TypeError(f"expected input to be a torch.Tensor, got {type(x).__name__}")
+        raise NotATensorError(f"expected input to be a torch.Tensor, got {type(x).__name__}")
     batched_ndim = len(batched.split(","))  # "(N, L, 3)" -> 3 dims
-    if x.dim() not in (batched_ndim, batched_ndim - 1) or x.shape[-1] != input_size:
-        raise shape_error("input", [batched, unbatched], x.shape, ShapeError)
+    allowed = (batched_ndim,) if unbatched is None else (batched_ndim, batched_ndim - 1)
+    if x.dim() not in allowed or x.shape[-1] != input_size:
+        raise shape_error("input", [batched] if unbatched is None else [batched, unbatched],
+                          x.shape, ShapeError)
     if x.dtype != dtype:
         raise DtypeError(f"expected input of dtype {dtype} (the parameters' dtype), got {x.dtype}")
     is_batched = x.dim() == batched_ndim
@@ -100,7 +121,7 @@ def check_state(h, name: str, expected: tuple[int, ...], *, dtype: torch.dtype) 
     so that a batch mismatch says so in words.
     """
     if not isinstance(h, torch.Tensor):
-        raise TypeError(f"expected {name} to be a torch.Tensor, got {type(h).__name__}")
+        raise NotATensorError(f"expected {name} to be a torch.Tensor, got {type(h).__name__}")
     got = tuple(h.shape)
     if got == expected:
         if h.dtype != dtype:
@@ -122,5 +143,5 @@ def split_state(hx, num_states: int) -> tuple:
     if not isinstance(hx, (tuple, list)) or len(hx) != 2:
         got = f"{type(hx).__name__} of length {len(hx)}" if isinstance(hx, (tuple, list)) \
             else type(hx).__name__
-        raise TypeError(f"expected hx to be a tuple (h_0, c_0) of two tensors, got {got}")
+        raise StateStructureError(f"expected hx to be a tuple (h_0, c_0) of two tensors, got {got}")
     return tuple(hx)

@@ -166,7 +166,7 @@ class RecurrentBase(nn.Module):
                     finals[i].append(s)
             layer_input = torch.cat(outputs, dim=2) if D == 2 else outputs[0]  # (L, N, D*H_out)
             if self.training and self.dropout > 0 and layer < self.num_layers - 1:
-                layer_input = nn.functional.dropout(layer_input, self.dropout, training=True)
+                layer_input = self._dropout_between_layers(layer_input, input)
         h_n = tuple(torch.stack(f) for f in finals)  # each (D*num_layers, N, H_out)
 
         if isinstance(input, PackedSequence):
@@ -179,6 +179,19 @@ class RecurrentBase(nn.Module):
         else:
             output = layer_input                        # (L, N, D*H_out)
         return output, (h_n if self.num_states == 2 else h_n[0])
+
+    def _dropout_between_layers(self, h, input):
+        """Dropout on one layer's output ``h`` ``(L, N, D*H_out)`` before the next layer reads it.
+
+        For packed input ``torch.nn`` draws the mask over the packed data (only the valid steps,
+        ``(number of valid steps, D*H_out)``), so we do too: the same seed then gives the same mask.
+        """
+        if not isinstance(input, PackedSequence):
+            return nn.functional.dropout(h, self.dropout, training=True)
+        packed = pack_time_major(h, input)  # data: (number of valid steps, D*H_out)
+        dropped = nn.functional.dropout(packed.data, self.dropout, training=True)
+        h, _ = unpack_time_major(packed._replace(data=dropped))  # (L, N, D*H_out), zeros after the ends
+        return h
 
     def _run_direction(self, xw, state: tuple, weight_hh, bias_hh, reverse: bool, lengths=None):
         """The loop over time for one layer and direction.
@@ -213,7 +226,7 @@ class RecurrentBase(nn.Module):
         return _checks.check_input(input, input_size=self.input_size,
                                    dtype=self.weight_ih_l0.dtype,
                                    batched=layout.format(self.input_size),
-                                   unbatched=f"(L, {self.input_size})",
+                                   unbatched=None if packed else f"(L, {self.input_size})",
                                    time_axis=None if packed else int(self.batch_first))
 
     def _initial_states(self, hx, N: int, batched: bool, x) -> tuple:
