@@ -1,7 +1,11 @@
 """What `run.py` times: one forward + backward pass of a 2-layer recurrent model over one batch,
 built three ways with the same weights, input and upstream gradient.
 
-- ``torch.nn``:   ``torch.nn.RNN`` / ``LSTM`` / ``GRU`` (fused C++ kernels on the CPU);
+- ``torch.nn``:   ``torch.nn.RNN`` / ``LSTM`` / ``GRU`` as they come (C++; for the LSTM on the CPU,
+  oneDNN's fused whole-layer kernel, forward and backward);
+- ``torch.nn, oneDNN off``: the same model with ``torch.backends.mkldnn.enabled = False``, so that
+  its LSTM runs ATen's own C++ loop over time, one cell step after another, differentiated by
+  autograd: the same algorithm as ``rnnbook.nn``, without Python (the RNN and GRU run this path anyway);
 - ``rnnbook.nn``: the book's drop-in modules (an explicit Python loop over time, autograd);
 - ``rnnbook.npnn``: NumPy, two chained single-layer ``*_forward`` calls, then the two
   ``*_backward`` calls in reverse order (hand-written backpropagation through time).
@@ -13,7 +17,9 @@ parameters. Everything is float32, the default of ``torch.nn``.
 
 from __future__ import annotations
 
+import copy
 import importlib
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Callable
 
@@ -21,7 +27,8 @@ import numpy as np
 import torch
 
 CELLS = ("RNN", "LSTM", "GRU")
-IMPLS = ("torch.nn", "rnnbook.nn", "rnnbook.npnn")
+IMPLS = ("torch.nn", "torch.nn, oneDNN off", "rnnbook.nn", "rnnbook.npnn")
+MODULES = ("rnnbook.nn", "rnnbook.npnn")  # the implementations that are imported (and may be missing)
 
 
 @dataclass(frozen=True)
@@ -59,13 +66,28 @@ class Case:
     result: Callable[[], tuple[np.ndarray, dict[str, np.ndarray]]]  # output, grads by torch name
 
 
-def _torch_case(model: torch.nn.Module, x: torch.Tensor, dy: torch.Tensor) -> Case:
+@contextmanager
+def onednn_off():
+    """Switch off oneDNN (``torch.backends.mkldnn``) inside the block, and restore it after.
+
+    While it is on, ``torch.nn.LSTM`` on the CPU (float32) hands whole layers to oneDNN's fused
+    LSTM kernel; off, it falls back to ATen's loop over time (``aten/src/ATen/native/RNN.cpp``)."""
+    before = torch.backends.mkldnn.enabled
+    torch.backends.mkldnn.enabled = False
+    try:
+        yield
+    finally:
+        torch.backends.mkldnn.enabled = before
+
+
+def _torch_case(model: torch.nn.Module, x: torch.Tensor, dy: torch.Tensor, without_onednn: bool = False) -> Case:
     out_box = {}
 
     def step():
         model.zero_grad(set_to_none=True)
-        out, _ = model(x)  # (N, L, H)
-        out.backward(dy)
+        with onednn_off() if without_onednn else nullcontext():
+            out, _ = model(x)  # (N, L, H)
+            out.backward(dy)
         out_box["out"] = out
 
     def result():
@@ -106,7 +128,8 @@ def build_cases(cell: str, cfg: Config, modules: dict, notes: list[str], seed: i
     reference = getattr(torch.nn, cell)(*args, num_layers=cfg.num_layers, batch_first=True)
     x = torch.randn(cfg.batch, cfg.length, cfg.input_size)  # (N, L, H_in)
     dy = torch.randn(cfg.batch, cfg.length, cfg.hidden_size)  # dL/dout, (N, L, H)
-    cases = {"torch.nn": _torch_case(reference, x, dy)}
+    cases = {"torch.nn": _torch_case(reference, x, dy),
+             "torch.nn, oneDNN off": _torch_case(copy.deepcopy(reference), x, dy, without_onednn=True)}
     if not isinstance(modules.get("rnnbook.nn"), str):
         try:
             ours = getattr(modules["rnnbook.nn"], cell)(*args, num_layers=cfg.num_layers, batch_first=True)

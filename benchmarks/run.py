@@ -4,12 +4,12 @@
     .venv/bin/python benchmarks/run.py --threads 2 --repeats 30 --configs a
     .venv/bin/python benchmarks/run.py --json > timings.json
 
-(``make benchmarks`` runs the first line.) For each cell and configuration the three
-implementations in ``cases.py`` get the same weights, input and upstream gradient. After
-``--warmup`` untimed passes, the implementations are timed in turn, round-robin, ``--repeats``
-times, so that a change in machine load hits all of them alike; the table shows median times
-and, as ratios, the median over rounds of each time divided by ``torch.nn``'s in the same
-round. Before timing, each implementation's output and gradients are checked against
+(``make benchmarks`` runs the first line.) For each cell and configuration the four
+implementations in ``cases.py`` (``torch.nn``, ``torch.nn`` with oneDNN switched off, ``rnnbook.nn``,
+``rnnbook.npnn``) get the same weights, input and upstream gradient. After ``--warmup`` untimed
+passes, the implementations are timed in turn, round-robin, ``--repeats`` times, so that a change
+in machine load hits all of them alike; the table shows median times and, as ratios, the median
+over rounds of one time divided by another in the same round. Before timing, each implementation's output and gradients are checked against
 ``torch.nn``: a benchmark of wrong code would mean nothing. The last column counts the minor
 page faults per pass (memory the allocator had to get from the kernel), which explain much of
 the variation of ``torch.nn``'s LSTM and GRU times (see README.md).
@@ -62,7 +62,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cases import CELLS, CONFIGS, IMPLS, build_cases, load_optional, max_rel_error  # noqa: E402
+from cases import CELLS, CONFIGS, IMPLS, MODULES, build_cases, load_optional, max_rel_error  # noqa: E402
 
 TOLERANCE = 1e-3  # float32 through 2 layers and up to 100 steps: relative to each array's scale
 
@@ -121,29 +121,38 @@ def machine() -> dict:
     }
 
 
+def paired_ratios(samples: dict[str, list[float]], baseline: str) -> dict[str, float]:
+    """For every implementation, the median over rounds of its time divided by ``baseline``'s time
+    in the same round: a change of machine load during the run affects both terms alike."""
+    return {name: statistics.median(a / b for a, b in zip(s, samples[baseline])) for name, s in samples.items()}
+
+
 def markdown(results: list[dict], info: dict, skipped: dict) -> str:
-    cols = ["cell", "config", "torch.nn (ms)", "rnnbook.nn (ms)", "ratio", "rnnbook.npnn (ms)", "ratio",
-            "page faults per pass (torch.nn / rnnbook.nn / npnn)"]
+    cols = ["cell", "config", "torch.nn (ms)", "torch.nn, oneDNN off (ms)", "rnnbook.nn (ms)", "rnnbook.npnn (ms)",
+            "rnnbook.nn ÷ torch.nn", "rnnbook.nn ÷ torch.nn, oneDNN off", "rnnbook.npnn ÷ torch.nn",
+            "page faults per pass (" + " / ".join(IMPLS) + ")"]
     lines = [f"Forward + backward per batch, median of {info['repeats']} (after {info['warmup']} warm-up), "
              f"{info['date']}, torch {info['torch']}, numpy {info['numpy']}, {info['threads']} thread(s), "
              f"{info['cpu']} ({info['cpu_count']} cores, load average {info['load_average_1min']} at the start). "
-             "ratio = median over rounds of time / torch.nn time in the same round (above 1: slower).", "",
-             "| " + " | ".join(cols) + " |", "|" + "|".join(["---"] * 2 + ["---:"] * 6) + "|"]
+             "A ratio is the median over rounds of one time divided by the other in the same round "
+             "(above 1: slower).", "",
+             "| " + " | ".join(cols) + " |", "|" + "|".join(["---"] * 2 + ["---:"] * (len(cols) - 2)) + "|"]
 
-    def fmt(r, impl):
-        if impl not in r["median_ms"]:
-            return "n/a", "n/a"
-        return f"{r['median_ms'][impl]:.2f}", f"{r['ratio_to_torch'][impl]:.1f}×"
+    def ms(r, impl):
+        return f"{r['median_ms'][impl]:.2f}" if impl in r["median_ms"] else "n/a"
+
+    def ratio(r, key, impl):
+        return f"{r[key][impl]:.1f}×" if impl in r[key] else "n/a"
 
     def faults(r):
         per_pass = [r["page_faults_per_pass"].get(impl) for impl in IMPLS]
         return " / ".join("n/a" if n is None else f"{n:.0f}" for n in per_pass)
 
     for r in results:
-        ours, ours_ratio = fmt(r, "rnnbook.nn")
-        np_ms, np_ratio = fmt(r, "rnnbook.npnn")
-        lines.append(f"| {r['cell']} | ({r['config']}) {r['config_desc']} | {r['median_ms']['torch.nn']:.2f} | "
-                     f"{ours} | {ours_ratio} | {np_ms} | {np_ratio} | {faults(r)} |")
+        cells = [r["cell"], f"({r['config']}) {r['config_desc']}", *(ms(r, impl) for impl in IMPLS),
+                 ratio(r, "ratio_to_torch", "rnnbook.nn"), ratio(r, "ratio_to_torch_onednn_off", "rnnbook.nn"),
+                 ratio(r, "ratio_to_torch", "rnnbook.npnn"), faults(r)]
+        lines.append("| " + " | ".join(cells) + " |")
     for impl, why in skipped.items():
         lines.append(f"\nSkipped {impl}: {why}.")
     return "\n".join(lines)
@@ -157,7 +166,7 @@ def main(args: argparse.Namespace) -> int:
         print(f"unknown cell(s) or config(s) {bad}; expected cells from {CELLS} and configs from {tuple(CONFIGS)}",
               file=sys.stderr)
         return 2
-    modules = {name: load_optional(name) for name in IMPLS[1:]}
+    modules = {name: load_optional(name) for name in MODULES}
     skipped = {name: f"could not be imported ({m})" for name, m in modules.items() if isinstance(m, str)}
     for name, why in skipped.items():
         print(f"note: skipping {name}, {why}", file=sys.stderr)
@@ -170,14 +179,14 @@ def main(args: argparse.Namespace) -> int:
             cases = build_cases(cell, cfg, modules, notes, seed=args.seed)
             for case in cases.values():
                 case.step()
-            errors = {name: max_rel_error(case, cases["torch.nn"]) for name, case in cases.items() if name != "torch.nn"}
+            errors = {name: max_rel_error(case, cases["torch.nn"]) for name, case in cases.items()
+                      if name != "torch.nn"}
             failures += [f"{name} {cell} ({key}): relative error {e:.1e}" for name, e in errors.items() if e > TOLERANCE]
             samples, faults = time_cases(cases, args.repeats, args.warmup)
             med = {name: 1e3 * statistics.median(s) for name, s in samples.items()}
             results.append({"cell": cell, "config": key, "config_desc": cfg.describe(), "median_ms": med,
-                            # paired: each round's time over torch.nn's time in the same round
-                            "ratio_to_torch": {n: statistics.median(a / b for a, b in zip(s, samples["torch.nn"]))
-                                               for n, s in samples.items()},
+                            "ratio_to_torch": paired_ratios(samples, "torch.nn"),
+                            "ratio_to_torch_onednn_off": paired_ratios(samples, "torch.nn, oneDNN off"),
                             "min_ms": {name: 1e3 * min(s) for name, s in samples.items()},
                             "page_faults_per_pass": faults,
                             "max_rel_error": errors})

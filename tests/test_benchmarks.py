@@ -40,8 +40,9 @@ def test_json_report_has_every_cell_and_implementation(run_module, capsys):
     assert report["disagreements"] == [] and report["skipped"] == {}
     assert [(r["cell"], r["config"]) for r in report["results"]] == [("RNN", "a"), ("LSTM", "a"), ("GRU", "a")]
     for r in report["results"]:
-        assert set(r["median_ms"]) == {"torch.nn", "rnnbook.nn", "rnnbook.npnn"}
+        assert set(r["median_ms"]) == {"torch.nn", "torch.nn, oneDNN off", "rnnbook.nn", "rnnbook.npnn"}
         assert r["ratio_to_torch"]["torch.nn"] == 1.0
+        assert r["ratio_to_torch_onednn_off"]["torch.nn, oneDNN off"] == 1.0
         assert all(t > 0 for t in r["median_ms"].values())
         assert all(e < run_module.TOLERANCE for e in r["max_rel_error"].values())
         assert all(n is None or n >= 0 for n in r["page_faults_per_pass"].values())
@@ -51,7 +52,7 @@ def test_markdown_table_has_one_row_per_cell(run_module, capsys):
     rc, out, _ = run(run_module, capsys, "--configs", "a", "--cells", "lstm", "--repeats", "1", "--warmup", "0")
     assert rc == 0
     rows = [line for line in out.splitlines() if line.startswith("| LSTM")]
-    assert len(rows) == 1 and rows[0].count("|") == 9  # 8 columns
+    assert len(rows) == 1 and rows[0].count("|") == 11  # 10 columns
     assert "N=64, L=50, H_in=1, H=20, 2 layers" in rows[0]
 
 
@@ -60,3 +61,21 @@ def test_bad_arguments_are_refused(run_module, capsys):
     assert rc == 2 and "TRANSFORMER" in err and "expected cells" in err
     with pytest.raises(SystemExit):
         run_module.parse_args(["--repeats", "0"])
+
+
+def test_onednn_off_switches_torch_nn_to_its_loop_over_time_and_back(run_module):
+    """The baseline "torch.nn, oneDNN off" must really leave oneDNN's fused LSTM, and restore the
+    setting afterwards (the autograd graph names the kernel that ran)."""
+    import torch
+    from cases import onednn_off
+
+    lstm = torch.nn.LSTM(1, 3)
+    x = torch.randn(4, 2, 1)
+    before = torch.backends.mkldnn.enabled
+    with onednn_off():
+        assert torch.backends.mkldnn.enabled is False
+        off = lstm(x)[0].grad_fn.name()
+    assert torch.backends.mkldnn.enabled == before
+    assert "Mkldnn" not in off
+    if before and torch.backends.mkldnn.is_available():
+        assert "Mkldnn" in lstm(x)[0].grad_fn.name()
