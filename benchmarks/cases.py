@@ -1,5 +1,5 @@
 """What `run.py` times: one forward + backward pass of a 2-layer recurrent model over one batch,
-built three ways with the same weights, input and upstream gradient.
+built four ways with the same weights, input and upstream gradient.
 
 - ``torch.nn``:   ``torch.nn.RNN`` / ``LSTM`` / ``GRU`` as they come (C++; for the LSTM on the CPU,
   oneDNN's fused whole-layer kernel, forward and backward);

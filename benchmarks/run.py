@@ -9,8 +9,9 @@ implementations in ``cases.py`` (``torch.nn``, ``torch.nn`` with oneDNN switched
 ``rnnbook.npnn``) get the same weights, input and upstream gradient. After ``--warmup`` untimed
 passes, the implementations are timed in turn, round-robin, ``--repeats`` times, so that a change
 in machine load hits all of them alike; the table shows median times and, as ratios, the median
-over rounds of one time divided by another in the same round. Before timing, each implementation's output and gradients are checked against
-``torch.nn``: a benchmark of wrong code would mean nothing. The last column counts the minor
+over rounds of one time divided by another in the same round. Before timing, each
+implementation's output and gradients are checked against ``torch.nn``: a benchmark of wrong
+code would mean nothing. The last column counts the minor
 page faults per pass (memory the allocator had to get from the kernel), which explain much of
 the variation of ``torch.nn``'s LSTM and GRU times (see README.md).
 """
