@@ -80,6 +80,14 @@ def check_config(input_size, hidden_size, *, num_layers=1, bias=True, batch_firs
                       f"dropout={dropout} and num_layers={num_layers}", stacklevel=3)
 
 
+def check_proj_size(proj_size, hidden_size: int) -> None:
+    """The LSTM's ``proj_size`` must be an integer with ``0 <= proj_size < hidden_size``, as in
+    ``torch.nn`` (which raises ``ValueError`` otherwise)."""
+    if not _is_int(proj_size) or not 0 <= proj_size < hidden_size:
+        raise ValueError(f"expected proj_size to be an integer with 0 <= proj_size < hidden_size "
+                         f"= {hidden_size!r}, got proj_size={proj_size!r}")
+
+
 def check_nonlinearity(nonlinearity) -> None:
     """The vanilla RNN's activation must be ``'tanh'`` or ``'relu'``."""
     if nonlinearity not in ("tanh", "relu"):

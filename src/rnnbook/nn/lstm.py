@@ -15,10 +15,9 @@ the four gates are stacked row-wise, so one matrix product computes all of them.
 
 from __future__ import annotations
 
-import numbers
-
 import torch
 
+from rnnbook.nn import _checks
 from rnnbook.nn.cell import RecurrentCellBase
 from rnnbook.nn.recurrent import RecurrentBase
 
@@ -86,12 +85,7 @@ class LSTM(RecurrentBase):
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
                  proj_size: int = 0, device=None, dtype=None) -> None:
-        # torch.nn's rules for proj_size (0 <= proj_size < hidden_size, else ValueError); then
-        # our limitation: a valid non-zero proj_size asks for projections, which we do not have.
-        if isinstance(proj_size, bool) or not isinstance(proj_size, numbers.Integral) \
-                or not 0 <= proj_size < hidden_size:
-            raise ValueError(f"expected proj_size to be an integer with 0 <= proj_size < hidden_size "
-                             f"= {hidden_size!r}, got proj_size={proj_size!r}")
+        _checks.check_proj_size(proj_size, hidden_size)  # torch.nn's rules; then our limitation:
         if proj_size != 0:
             raise NotImplementedError(f"rnnbook.nn.LSTM does not implement projections: expected "
                                       f"proj_size=0, got proj_size={proj_size!r}")
