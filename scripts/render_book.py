@@ -1,9 +1,9 @@
 """Render the book with Quarto, or say in one line how to read it without Quarto.
 
 Called by `make book` after the environment is set up. Looks for `quarto` on the PATH or
-inside the virtual environment; if there is none it tries `pip install quarto-cli` (which
-downloads Quarto's binary from GitHub, so it only works online). Extra arguments go to
-`quarto render` (for example `--profile student`).
+inside the virtual environment; if there is none it tries `pip install quarto-cli`
+(which downloads Quarto's binary from GitHub, so it only works online). Extra arguments
+go to `quarto render` (for example `--profile student`).
 """
 
 from __future__ import annotations
@@ -23,20 +23,28 @@ def find_quarto() -> str | None:
 
 
 def try_install_quarto() -> str | None:
-    print("Quarto not found; trying `pip install quarto-cli` (needs internet access) ...")
+    print(
+        "Quarto not found; trying `pip install quarto-cli` (needs internet access) ..."
+    )
     result = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "quarto-cli"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        timeout=600,
     )
     return find_quarto() if result.returncode == 0 else None
 
 
 def main(argv: list[str]) -> int:
-    quarto = find_quarto() or (None if os.environ.get("RNNBOOK_NO_QUARTO_INSTALL") else try_install_quarto())
+    quarto = find_quarto() or (
+        None if os.environ.get("RNNBOOK_NO_QUARTO_INSTALL") else try_install_quarto()
+    )
     if quarto is None:
         print(
-            "Quarto is not available here: install it from https://quarto.org/docs/get-started/ "
-            "(or `pip install quarto-cli` online) and run `make book` again, or read the chapters "
+            "Quarto is not available here: install it from "
+            "https://quarto.org/docs/get-started/ "
+            "(or `pip install quarto-cli` online) and run `make book` again, or read "
+            "the chapters "
             "now with `make lab` (JupyterLab on chapters/)."
         )
         return 0

@@ -15,7 +15,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 
 XREF_PREFIXES = ("sec", "fig", "eq", "tbl", "lst", "thm", "lem", "def", "exr")
-CROSSREF = re.compile(r"(?<![\w@])@((?:%s)-[A-Za-z0-9_-]*[A-Za-z0-9_])" % "|".join(XREF_PREFIXES))
+CROSSREF = re.compile(
+    r"(?<![\w@])@((?:%s)-[A-Za-z0-9_-]*[A-Za-z0-9_])" % "|".join(XREF_PREFIXES)
+)
 EQ_LABEL = re.compile(r"\$\$\s*\{#(eq-[A-Za-z0-9_-]+)\}")
 CELL_LABEL = re.compile(r"^#\|\s*label:\s*([A-Za-z0-9_-]+)\s*$", re.M)
 STUDENT_OPEN = '::: {.content-hidden when-profile="student"}'
@@ -49,8 +51,9 @@ def all_notebooks() -> list[Path]:
 
 
 def is_appendix(path: Path) -> bool:
-    """A notebook in chapters/ whose name does not start with two digits is an appendix: it has
-    the title cell with links and the setup cell, but no exercises or chapter structure."""
+    """A notebook in chapters/ whose name does not start with two digits is an appendix:
+    it has the title cell with links and the setup cell, but no exercises or chapter
+    structure."""
     return not re.match(r"\d\d-", path.name)
 
 
@@ -69,7 +72,9 @@ def read_notebook(path: Path):
 
 
 def markdown_of(path: Path) -> str:
-    """The markdown a reader sees: a .qmd file's text, or a notebook's markdown cells joined."""
+    """The markdown a reader sees: a .qmd file's text, or a notebook's markdown cells
+    joined.
+    """
     if path.suffix == ".qmd":
         return path.read_text()
     nb = read_notebook(path)
@@ -78,12 +83,15 @@ def markdown_of(path: Path) -> str:
 
 @lru_cache(maxsize=None)
 def pandoc_ast(path: Path) -> dict:
-    """Parse a document's markdown with pandoc (the pypandoc-binary package) into its JSON AST."""
+    """Parse a document's markdown with pandoc (the pypandoc-binary package) into its
+    JSON AST.
+    """
     import pypandoc
 
     text = markdown_of(path)
     if path.suffix == ".qmd" and text.startswith("---"):
-        text = text.split("---", 2)[2]  # front matter is Quarto's, not pandoc's business here
+        # front matter is Quarto's, not pandoc's business here
+        text = text.split("---", 2)[2]
     return json.loads(pypandoc.convert_text(text, "json", format="markdown"))
 
 
@@ -100,9 +108,11 @@ def walk(node):
 
 @dataclass
 class Refs:
-    targets: dict[str, list[str]] = field(default_factory=dict)  # label -> where defined
+    # label -> where defined
+    targets: dict[str, list[str]] = field(default_factory=dict)
     uses: list[tuple[str, str]] = field(default_factory=list)  # (label, where used)
-    citations: list[tuple[str, str]] = field(default_factory=list)  # (bib key, where used)
+    # (bib key, where used)
+    citations: list[tuple[str, str]] = field(default_factory=list)
     images: list[tuple[str, str]] = field(default_factory=list)  # (src, where used)
 
 
@@ -149,5 +159,9 @@ def bib_keys() -> set[str]:
 
 
 def exercise_cells(nb) -> list:
-    """Markdown cells that state an exercise (they carry ``metadata.rnnbook.exercise``)."""
-    return [c for c in nb.cells if c.cell_type == "markdown" and "exercise" in c.metadata.get("rnnbook", {})]
+    """Markdown cells stating an exercise (with ``metadata.rnnbook.exercise``)."""
+    return [
+        c
+        for c in nb.cells
+        if c.cell_type == "markdown" and "exercise" in c.metadata.get("rnnbook", {})
+    ]

@@ -6,13 +6,20 @@ import numpy as np
 import pytest
 import torch
 
-from rnnbook.baselines import LinearForecaster, fit_linear_forecaster, mse, naive_forecast
+from rnnbook.baselines import (
+    LinearForecaster,
+    fit_linear_forecaster,
+    mse,
+    naive_forecast,
+)
 
 
 def test_mse_values():
     assert mse(np.array([1.0, 2.0]), np.array([1.0, 4.0])) == pytest.approx(2.0)
     assert mse(np.zeros((2, 3)), np.ones((2, 3))) == pytest.approx(1.0)
-    assert isinstance(mse(np.zeros(2, dtype=np.float32), np.ones(2, dtype=np.float32)), float)
+    assert isinstance(
+        mse(np.zeros(2, dtype=np.float32), np.ones(2, dtype=np.float32)), float
+    )
     assert mse(torch.tensor([0.0, 3.0]), np.array([0.0, 0.0])) == pytest.approx(4.5)
 
 
@@ -34,12 +41,15 @@ def test_naive_forecast_repeats_the_last_value():
     np.testing.assert_array_equal(out[1, 3], x3[1, -1])
 
 
-@pytest.mark.parametrize("args, exc, match", [
-    ((np.zeros(3), 2), ValueError, "2-D or 3-D"),
-    ((np.zeros((2, 3)), 0), ValueError, "horizon"),
-    ((np.zeros((2, 3)), 1.5), ValueError, "horizon"),
-    ((np.zeros((2, 3), dtype=int), 1), TypeError, "floating-point"),
-])
+@pytest.mark.parametrize(
+    "args, exc, match",
+    [
+        ((np.zeros(3), 2), ValueError, "2-D or 3-D"),
+        ((np.zeros((2, 3)), 0), ValueError, "horizon"),
+        ((np.zeros((2, 3)), 1.5), ValueError, "horizon"),
+        ((np.zeros((2, 3), dtype=int), 1), TypeError, "floating-point"),
+    ],
+)
 def test_naive_forecast_errors(args, exc, match):
     with pytest.raises(exc, match=match):
         naive_forecast(*args)
@@ -101,6 +111,10 @@ def test_linear_forecaster_errors():
         fit_linear_forecaster(np.zeros((5, 3)), np.zeros((5, 1)), ridge=-1.0)
     with pytest.raises(TypeError, match="numpy.ndarray"):
         fit_linear_forecaster([[1.0]], np.zeros((1, 1)))
-    model = fit_linear_forecaster(np.random.default_rng(0).normal(size=(10, 3)), np.zeros((10, 1)))
-    with pytest.raises(ValueError, match=r"expected inputs of shape \(N, 3\), got \(2, 4\)"):
+    model = fit_linear_forecaster(
+        np.random.default_rng(0).normal(size=(10, 3)), np.zeros((10, 1))
+    )
+    with pytest.raises(
+        ValueError, match=r"expected inputs of shape \(N, 3\), got \(2, 4\)"
+    ):
         model.predict(np.zeros((2, 4)))

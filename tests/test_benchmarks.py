@@ -1,5 +1,5 @@
-"""Smoke test of the benchmark script (``make benchmarks``): it runs, checks agreement with
-torch.nn before timing, and reports what benchmarks/README.md says it reports.
+"""Smoke test of the benchmark script (``make benchmarks``): it runs, checks agreement
+with torch.nn before timing, and reports what benchmarks/README.md says it reports.
 
 The timings themselves are not tested: they depend on the machine."""
 
@@ -19,7 +19,9 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 def run_module():
     sys.path.insert(0, str(BENCH))
     try:
-        spec = importlib.util.spec_from_file_location("benchmarks_run", BENCH / "run.py")
+        spec = importlib.util.spec_from_file_location(
+            "benchmarks_run", BENCH / "run.py"
+        )
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         yield module
@@ -34,13 +36,32 @@ def run(run_module, capsys, *argv):
 
 
 def test_json_report_has_every_cell_and_implementation(run_module, capsys):
-    rc, out, _ = run(run_module, capsys, "--configs", "a", "--repeats", "2", "--warmup", "0", "--json")
+    rc, out, _ = run(
+        run_module,
+        capsys,
+        "--configs",
+        "a",
+        "--repeats",
+        "2",
+        "--warmup",
+        "0",
+        "--json",
+    )
     assert rc == 0
     report = json.loads(out)
     assert report["disagreements"] == [] and report["skipped"] == {}
-    assert [(r["cell"], r["config"]) for r in report["results"]] == [("RNN", "a"), ("LSTM", "a"), ("GRU", "a")]
+    assert [(r["cell"], r["config"]) for r in report["results"]] == [
+        ("RNN", "a"),
+        ("LSTM", "a"),
+        ("GRU", "a"),
+    ]
     for r in report["results"]:
-        assert set(r["median_ms"]) == {"torch.nn", "torch.nn, oneDNN off", "rnnbook.nn", "rnnbook.npnn"}
+        assert set(r["median_ms"]) == {
+            "torch.nn",
+            "torch.nn, oneDNN off",
+            "rnnbook.nn",
+            "rnnbook.npnn",
+        }
         assert r["ratio_to_torch"]["torch.nn"] == 1.0
         assert r["ratio_to_torch_onednn_off"]["torch.nn, oneDNN off"] == 1.0
         assert all(t > 0 for t in r["median_ms"].values())
@@ -49,7 +70,18 @@ def test_json_report_has_every_cell_and_implementation(run_module, capsys):
 
 
 def test_markdown_table_has_one_row_per_cell(run_module, capsys):
-    rc, out, _ = run(run_module, capsys, "--configs", "a", "--cells", "lstm", "--repeats", "1", "--warmup", "0")
+    rc, out, _ = run(
+        run_module,
+        capsys,
+        "--configs",
+        "a",
+        "--cells",
+        "lstm",
+        "--repeats",
+        "1",
+        "--warmup",
+        "0",
+    )
     assert rc == 0
     rows = [line for line in out.splitlines() if line.startswith("| LSTM")]
     assert len(rows) == 1 and rows[0].count("|") == 11  # 10 columns
@@ -64,8 +96,8 @@ def test_bad_arguments_are_refused(run_module, capsys):
 
 
 def test_onednn_off_switches_torch_nn_to_its_loop_over_time_and_back(run_module):
-    """The baseline "torch.nn, oneDNN off" must really leave oneDNN's fused LSTM, and restore the
-    setting afterwards (the autograd graph names the kernel that ran)."""
+    """The baseline "torch.nn, oneDNN off" must really leave oneDNN's fused LSTM, and
+    restore the setting afterwards (the autograd graph names the kernel that ran)."""
     import torch
     from cases import onednn_off
 

@@ -1,9 +1,8 @@
 """The book checks must be able to fail: feed them small broken documents."""
 
 import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-
 from booktools import collect_refs
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from test_book import _cells_outside_student_blocks, _fence_balance
 
 
@@ -13,11 +12,17 @@ def write_notebook(path, cells):
 
 
 def test_collect_refs_finds_targets_uses_citations_and_images(tmp_path):
-    nb = write_notebook(tmp_path / "a.ipynb", [
-        new_markdown_cell("# Title {#sec-a}\n\nSee @sec-b, @fig-x, @eq-y and @tbl-z [@elman1990].\n\n"
-                          "$$ h = 1 $$ {#eq-y}\n\n![A](pic.png){#fig-img}"),
-        new_code_cell("#| label: fig-x\n#| fig-cap: x\nprint(1)"),
-    ])
+    nb = write_notebook(
+        tmp_path / "a.ipynb",
+        [
+            new_markdown_cell(
+                "# Title {#sec-a}\n\nSee @sec-b, @fig-x, @eq-y and @tbl-z "
+                "[@elman1990].\n\n"
+                "$$ h = 1 $$ {#eq-y}\n\n![A](pic.png){#fig-img}"
+            ),
+            new_code_cell("#| label: fig-x\n#| fig-cap: x\nprint(1)"),
+        ],
+    )
     refs = collect_refs([nb])
     assert {"sec-a", "eq-y", "fig-x", "fig-img"} <= set(refs.targets)
     used = {label for label, _ in refs.uses}
@@ -29,7 +34,9 @@ def test_collect_refs_finds_targets_uses_citations_and_images(tmp_path):
 
 
 def test_email_addresses_are_not_cross_references(tmp_path):
-    nb = write_notebook(tmp_path / "b.ipynb", [new_markdown_cell("Write to someone@sec-example.org.")])
+    nb = write_notebook(
+        tmp_path / "b.ipynb", [new_markdown_cell("Write to someone@sec-example.org.")]
+    )
     assert collect_refs([nb]).uses == []
 
 
@@ -40,7 +47,9 @@ def test_fence_balance():
 
 
 def test_solution_cells_outside_a_student_block_are_found():
-    opener = new_markdown_cell('::: {.content-hidden when-profile="student"}\n::: {.callout-tip}\n## Solution')
+    opener = new_markdown_cell(
+        '::: {.content-hidden when-profile="student"}\n::: {.callout-tip}\n## Solution'
+    )
     inside = new_code_cell("x = 1", metadata={"tags": ["solution"]})
     closer = new_markdown_cell(":::\n:::")
     stray = new_code_cell("y = 2", metadata={"tags": ["solution"]})

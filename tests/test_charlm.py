@@ -1,6 +1,6 @@
-"""The character-level language model: shapes, batching for truncated BPTT with a carried and
-detached state, held-out loss, temperature sampling, and the checkpoint (including the
-committed one, checkpoints/char_lm.pt)."""
+"""The character-level language model: shapes, batching for truncated BPTT with a
+carried and detached state, held-out loss, temperature sampling, and the checkpoint
+(including the committed one, checkpoints/char_lm.pt)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,10 @@ from rnnbook.text import Vocabulary, load_shakespeare
 
 ROOT = Path(__file__).resolve().parents[1]
 CHECKPOINT = ROOT / "checkpoints" / "char_lm.pt"
-TEXT = "To be, or not to be, that is the question:\nWhether 'tis nobler in the mind to suffer\n"
+TEXT = (
+    "To be, or not to be, that is the question:\n"
+    "Whether 'tis nobler in the mind to suffer\n"
+)
 
 
 @pytest.fixture
@@ -33,7 +36,8 @@ def small_model(vocab, cell="lstm", seed=0, **kw):
     return charlm.CharLM(len(vocab), embed_size=8, hidden_size=16, cell=cell, **kw)
 
 
-# --- vocabulary ----------------------------------------------------------------------------
+# --- vocabulary -----------------------------------------------------------------------
+
 
 def test_vocabulary_round_trip_and_unknown_characters(vocab):
     assert len(vocab) == len(set(TEXT)) + 2  # <pad>, <unk>, then the sorted characters
@@ -47,9 +51,12 @@ def test_vocabulary_round_trip_and_unknown_characters(vocab):
         charlm.char_vocabulary("")
 
 
-# --- the model -----------------------------------------------------------------------------
+# --- the model ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("cell, num_layers", [("lstm", 1), ("lstm", 2), ("gru", 1), ("rnn", 2)])
+
+@pytest.mark.parametrize(
+    "cell, num_layers", [("lstm", 1), ("lstm", 2), ("gru", 1), ("rnn", 2)]
+)
 def test_forward_shapes_and_state(vocab, cell, num_layers):
     model = small_model(vocab, cell, num_layers=num_layers)
     x = torch.randint(2, len(vocab), (3, 7))  # (N, L)
@@ -69,14 +76,18 @@ def test_bad_model_arguments_and_inputs(vocab):
     with pytest.raises(ValueError, match="hidden_size to be a positive integer, got 0"):
         charlm.CharLM(10, hidden_size=0)
     model = small_model(vocab)
-    with pytest.raises(ValueError, match=r"of shape \(N, L\), got torch.int64 tensor of shape \(5,\)"):
+    with pytest.raises(
+        ValueError, match=r"of shape \(N, L\), got torch.int64 tensor of shape \(5,\)"
+    ):
         model(torch.zeros(5, dtype=torch.long))
     with pytest.raises(ValueError, match="torch.float32"):
         model(torch.zeros(2, 5))
 
 
 def test_from_scratch_lstm_is_a_drop_in(vocab):
-    """rnnbook.nn.LSTM loads the model's torch.nn.LSTM weights and gives the same logits."""
+    """rnnbook.nn.LSTM loads the model's torch.nn.LSTM weights and gives the same
+    logits.
+    """
     model = small_model(vocab, num_layers=2)
     x = torch.randint(2, len(vocab), (2, 9))
     want, _ = model(x)
@@ -87,7 +98,8 @@ def test_from_scratch_lstm_is_a_drop_in(vocab):
     torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-6)
 
 
-# --- batching for truncated BPTT --------------------------------------------------------------
+# --- batching for truncated BPTT ------------------------------------------------------
+
 
 def test_batchify_makes_contiguous_streams():
     ids = torch.arange(23)
@@ -103,7 +115,9 @@ def test_batchify_makes_contiguous_streams():
 
 
 @settings(max_examples=30, deadline=None)
-@given(n_ids=st.integers(4, 200), batch_size=st.integers(1, 6), seq_len=st.integers(1, 30))
+@given(
+    n_ids=st.integers(4, 200), batch_size=st.integers(1, 6), seq_len=st.integers(1, 30)
+)
 def test_bptt_chunks_cover_each_stream_once(n_ids, batch_size, seq_len):
     ids = torch.arange(n_ids)
     if n_ids // batch_size < 2:
@@ -112,8 +126,10 @@ def test_bptt_chunks_cover_each_stream_once(n_ids, batch_size, seq_len):
     chunks = list(charlm.bptt_chunks(streams, seq_len))
     xs = torch.cat([x for x, _ in chunks], 1)
     ys = torch.cat([y for _, y in chunks], 1)
-    assert torch.equal(xs, streams[:, :-1])  # every input once, in order: the state can be carried
-    assert torch.equal(ys, streams[:, 1:])  # targets are the inputs shifted by one character
+    # every input once, in order: the state can be carried
+    assert torch.equal(xs, streams[:, :-1])
+    # targets are the inputs shifted by one character
+    assert torch.equal(ys, streams[:, 1:])
     assert all(x.shape == y.shape and x.shape[1] <= seq_len for x, y in chunks)
 
 
@@ -126,7 +142,8 @@ def test_detach_state_keeps_values_and_cuts_the_graph(vocab):
     assert all(not s.requires_grad for s in kept)
     assert all(torch.equal(a, b) for a, b in zip(kept, state))
     assert not charlm.detach_state(state[0]).requires_grad
-    # with the detached state, chunk 2's loss has the gradient of a model started from constants
+    # with the detached state, chunk 2's loss has the gradient of a model started from
+    # constants
     loss, _ = charlm.chunk_loss(model, x[:, 6:-1], x[:, 7:], kept)
     grads = torch.autograd.grad(loss, list(model.parameters()))
     h0 = tuple(s.detach().clone() for s in state)
@@ -144,16 +161,20 @@ def test_detach_state_keeps_values_and_cuts_the_graph(vocab):
 def test_train_tbptt_matches_a_hand_written_loop(vocab):
     ids = charlm.encode(vocab, TEXT * 3)
     a = small_model(vocab)
-    hist = charlm.train_tbptt(a, ids, steps=5, batch_size=2, seq_len=10, lr=1e-2, clip_norm=0.2)
+    hist = charlm.train_tbptt(
+        a, ids, steps=5, batch_size=2, seq_len=10, lr=1e-2, clip_norm=0.2
+    )
     b = small_model(vocab)
     opt = torch.optim.Adam(b.parameters(), lr=1e-2)
     streams, state, losses, norms = charlm.batchify(ids, 2), None, [], []
     for s in range(0, 50, 10):  # 5 chunks, the state carried and detached
-        x, y = streams[:, s:s + 10], streams[:, s + 1:s + 11]
+        x, y = streams[:, s : s + 10], streams[:, s + 1 : s + 11]
         if state is not None:
             state = tuple(t.detach() for t in state)
         logits, state = b(x, state)
-        loss = nn.functional.cross_entropy(logits.reshape(-1, len(vocab)), y.reshape(-1))
+        loss = nn.functional.cross_entropy(
+            logits.reshape(-1, len(vocab)), y.reshape(-1)
+        )
         opt.zero_grad()
         loss.backward()
         norms.append(float(nn.utils.clip_grad_norm_(b.parameters(), 0.2)))
@@ -170,8 +191,15 @@ def test_train_tbptt_learns_a_periodic_text_and_wraps_around():
     torch.manual_seed(0)
     model = charlm.CharLM(len(vocab), embed_size=4, hidden_size=16)
     steps = []
-    hist = charlm.train_tbptt(model, ids, steps=60, batch_size=2, seq_len=20, lr=2e-2,
-                              callback=lambda step, loss, norm: steps.append(step))
+    hist = charlm.train_tbptt(
+        model,
+        ids,
+        steps=60,
+        batch_size=2,
+        seq_len=20,
+        lr=2e-2,
+        callback=lambda step, loss, norm: steps.append(step),
+    )
     assert steps == list(range(1, 61)) and len(hist["loss"]) == 60
     assert hist["loss"][-1] < 0.05 < math.log(4) < hist["loss"][0]
     with pytest.raises(ValueError, match="longer than seq_len=200"):
@@ -190,15 +218,25 @@ def test_evaluate_loss_carries_the_state(vocab):
     assert model.training  # the mode is restored
 
 
-# --- temperature and sampling ----------------------------------------------------------------
+# --- temperature and sampling ---------------------------------------------------------
+
 
 def test_next_char_probs_temperatures():
     logits = torch.tensor([2.0, 1.0, 0.0, -1.0])
-    torch.testing.assert_close(charlm.next_char_probs(logits, 1.0), torch.softmax(logits, -1))
-    torch.testing.assert_close(charlm.next_char_probs(logits, 0), torch.tensor([1.0, 0, 0, 0]))
-    cold, hot = charlm.next_char_probs(logits, 0.1), charlm.next_char_probs(logits, 100.0)
+    torch.testing.assert_close(
+        charlm.next_char_probs(logits, 1.0), torch.softmax(logits, -1)
+    )
+    torch.testing.assert_close(
+        charlm.next_char_probs(logits, 0), torch.tensor([1.0, 0, 0, 0])
+    )
+    cold, hot = (
+        charlm.next_char_probs(logits, 0.1),
+        charlm.next_char_probs(logits, 100.0),
+    )
     assert cold[0] > 0.9999 and torch.allclose(hot, torch.full((4,), 0.25), atol=0.01)
-    torch.testing.assert_close(charlm.next_char_probs(logits, 0.5), torch.softmax(2 * logits, -1))
+    torch.testing.assert_close(
+        charlm.next_char_probs(logits, 0.5), torch.softmax(2 * logits, -1)
+    )
     for bad in (-0.1, math.inf, math.nan, True, "1"):
         with pytest.raises(ValueError, match="temperature to be a finite number >= 0"):
             charlm.next_char_probs(logits, bad)
@@ -206,9 +244,15 @@ def test_next_char_probs_temperatures():
 
 def test_sampling_is_reproducible_with_a_generator(vocab):
     model = small_model(vocab)
-    one = charlm.sample(model, vocab, "To be", 60, 1.0, torch.Generator().manual_seed(1))
-    two = charlm.sample(model, vocab, "To be", 60, 1.0, torch.Generator().manual_seed(1))
-    other = charlm.sample(model, vocab, "To be", 60, 1.0, torch.Generator().manual_seed(2))
+    one = charlm.sample(
+        model, vocab, "To be", 60, 1.0, torch.Generator().manual_seed(1)
+    )
+    two = charlm.sample(
+        model, vocab, "To be", 60, 1.0, torch.Generator().manual_seed(1)
+    )
+    other = charlm.sample(
+        model, vocab, "To be", 60, 1.0, torch.Generator().manual_seed(2)
+    )
     assert one == two and one != other
     assert len(one) == 60 and set(one) <= set(TEXT)
     assert charlm.sample(model, vocab, "To", 0) == ""
@@ -218,7 +262,9 @@ def test_sampling_is_reproducible_with_a_generator(vocab):
 def test_greedy_sampling_follows_the_argmax(vocab):
     model = small_model(vocab)
     text = charlm.sample(model, vocab, "the", 15, temperature=0)
-    assert text == charlm.sample(model, vocab, "the", 15, temperature=0, generator=torch.Generator())
+    assert text == charlm.sample(
+        model, vocab, "the", 15, temperature=0, generator=torch.Generator()
+    )
     ids = charlm.encode(vocab, "the")
     for ch in text:  # each character is the most likely one given everything before it
         logits, _ = model(ids[None])
@@ -240,17 +286,24 @@ def test_sample_errors(vocab):
         charlm.sample(model, vocab, "to", 5, generator=0)
 
 
-# --- checkpoints -----------------------------------------------------------------------------
+# --- checkpoints ----------------------------------------------------------------------
+
 
 def test_checkpoint_round_trip_with_weights_only(vocab, tmp_path):
     model = small_model(vocab, num_layers=2)
     path = tmp_path / "lm.pt"
-    charlm.save_checkpoint(path, model, vocab, test_loss=1.25, curve={"step": [1, 2]}, note="x")
+    charlm.save_checkpoint(
+        path, model, vocab, test_loss=1.25, curve={"step": [1, 2]}, note="x"
+    )
     raw = torch.load(path, weights_only=True)
     assert set(raw) == {"config", "chars", "state_dict", "metadata"}
     loaded, vocab2, meta = charlm.load_checkpoint(path)
     assert meta == {"test_loss": 1.25, "curve": {"step": [1, 2]}, "note": "x"}
-    assert vocab2.itos == vocab.itos and loaded.config == model.config and not loaded.training
+    assert (
+        vocab2.itos == vocab.itos
+        and loaded.config == model.config
+        and not loaded.training
+    )
     x = torch.randint(2, len(vocab), (2, 6))
     torch.testing.assert_close(loaded(x)[0], model(x)[0])
     with pytest.raises(ValueError, match="vocabulary of 5 tokens for this model, got"):
@@ -263,8 +316,8 @@ def test_checkpoint_round_trip_with_weights_only(vocab, tmp_path):
 
 
 def test_the_committed_checkpoint():
-    """checkpoints/char_lm.pt: small, loadable with weights_only=True, trained as documented,
-    and still below the target loss on a slice of the test text."""
+    """checkpoints/char_lm.pt: small, loadable with weights_only=True, trained as
+    documented, and still below the target loss on a slice of the test text."""
     assert CHECKPOINT.exists(), "run `make char-lm` to write checkpoints/char_lm.pt"
     if "RNNBOOK_DATA" not in os.environ:
         assert charlm.default_checkpoint() == CHECKPOINT
@@ -275,8 +328,12 @@ def test_the_committed_checkpoint():
     assert vocab.itos == charlm.char_vocabulary(train).itos
     assert meta["test_loss"] <= 1.5 and meta["valid_loss"] <= 1.5
     assert 0 < meta["train_seconds"] < 30 * 60 and meta["threads"] == 1
-    assert meta["curve"]["valid_loss"][-1] == pytest.approx(meta["valid_loss"], abs=1e-9)
+    assert meta["curve"]["valid_loss"][-1] == pytest.approx(
+        meta["valid_loss"], abs=1e-9
+    )
     test = charlm.encode(vocab, load_shakespeare("test")[:6000])
     loss = charlm.evaluate_loss(model, test, batch_size=4, seq_len=250)
-    assert 1.0 < loss < 1.65, f"held-out loss on the first 6000 test characters: {loss:.3f}"
+    assert 1.0 < loss < 1.65, (
+        f"held-out loss on the first 6000 test characters: {loss:.3f}"
+    )
     assert isinstance(vocab, Vocabulary)

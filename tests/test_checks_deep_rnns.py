@@ -1,18 +1,18 @@
-"""The Deep RNNs chapter's self-checks: each passes the reference solution, fails a wrong answer
-with a hint (never the answer), and reports a NotImplementedError stub as not attempted."""
+"""The Deep RNNs chapter's self-checks: each passes the reference solution, fails a
+wrong answer with a hint (never the answer), and reports a NotImplementedError stub as
+not attempted."""
 
 from __future__ import annotations
 
 import pytest
 import torch
+from checktools import common_checker_tests, verdict
 from torch import nn
 
 from rnnbook.checks import deep_rnns as checks
 
-from checktools import common_checker_tests, stub, verdict
+# --- reference solutions (the same as in chapters/08-deep-rnns.ipynb) -----------------
 
-
-# --- reference solutions (the same as in chapters/08-deep-rnns.ipynb) ------------------------------
 
 def count_parameters(mode, input_size, hidden_size, num_layers=1, bidirectional=False):
     G = {"RNN": 1, "GRU": 3, "LSTM": 4}[mode]
@@ -29,8 +29,12 @@ def deep_gru_forward(gru, x):
     seq, h_n = x, []
     for layer in range(gru.num_layers):
         cell = nn.GRUCell(seq.shape[2], gru.hidden_size, dtype=x.dtype)
-        cell.load_state_dict({kind: getattr(gru, f"{kind}_l{layer}") for kind in
-                              ("weight_ih", "weight_hh", "bias_ih", "bias_hh")})
+        cell.load_state_dict(
+            {
+                kind: getattr(gru, f"{kind}_l{layer}")
+                for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+            }
+        )
         h = x.new_zeros(N, gru.hidden_size)
         outs = []
         for t in range(L):
@@ -62,10 +66,13 @@ CHECKERS = {
 }
 
 
-test_reference_solution_passes, test_stub_is_not_attempted = common_checker_tests(CHECKERS)
+test_reference_solution_passes, test_stub_is_not_attempted = common_checker_tests(
+    CHECKERS
+)
 
 
-@pytest.mark.parametrize("exercise", ["8.2", "8.4"])  # 8.3 and 8.6's solutions draw random numbers themselves
+# 8.3 and 8.6's solutions draw random numbers themselves
+@pytest.mark.parametrize("exercise", ["8.2", "8.4"])
 def test_checkers_leave_the_global_random_stream_alone(exercise, capsys):
     checker, solution = CHECKERS[exercise]
     torch.manual_seed(123)
@@ -76,7 +83,8 @@ def test_checkers_leave_the_global_random_stream_alone(exercise, capsys):
     assert torch.equal(torch.rand(3), expected)
 
 
-# --- wrong answers get a hint -------------------------------------------------------------------
+# --- wrong answers get a hint ---------------------------------------------------------
+
 
 def test_count_with_every_layer_reading_the_input_fails(capsys):
     def wrong(mode, input_size, hidden_size, num_layers=1, bidirectional=False):
@@ -92,7 +100,10 @@ def test_count_with_one_bias_fails(capsys):
     def wrong(mode, input_size, hidden_size, num_layers=1, bidirectional=False):
         G = {"RNN": 1, "GRU": 3, "LSTM": 4}[mode]
         D = 2 if bidirectional else 1
-        return count_parameters(mode, input_size, hidden_size, num_layers, bidirectional) - D * num_layers * G * hidden_size
+        return (
+            count_parameters(mode, input_size, hidden_size, num_layers, bidirectional)
+            - D * num_layers * G * hidden_size
+        )
 
     line = verdict(capsys, checks.check_count_parameters(wrong), "❌")
     assert "b_ih and b_hh" in line
@@ -115,7 +126,9 @@ def test_gru_returning_the_first_layer_fails(capsys):
     def wrong(gru, x):
         out, h_n = deep_gru_forward(gru, x)
         first = nn.GRU(gru.input_size, gru.hidden_size, batch_first=True, dtype=x.dtype)
-        first.load_state_dict({k: v for k, v in gru.state_dict().items() if k.endswith("_l0")})
+        first.load_state_dict(
+            {k: v for k, v in gru.state_dict().items() if k.endswith("_l0")}
+        )
         return first(x)[0], h_n
 
     line = verdict(capsys, checks.check_deep_gru_forward(wrong), "❌")
@@ -159,7 +172,9 @@ def test_split_h_n_with_directions_outermost_fails(capsys):
 
 
 def test_split_h_n_wrong_shape_fails(capsys):
-    line = verdict(capsys, checks.check_split_h_n(lambda h_n, num_layers, bidirectional: h_n), "❌")
+    line = verdict(
+        capsys, checks.check_split_h_n(lambda h_n, num_layers, bidirectional: h_n), "❌"
+    )
     assert "shape" in line
 
 

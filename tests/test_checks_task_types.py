@@ -1,15 +1,14 @@
-"""Every checker of the chapter "Task types" passes the reference solution, fails a wrong
-answer with a hint (never the answer), and reports a stub as not attempted."""
+"""Every checker of the chapter "Task types" passes the reference solution, fails a
+wrong answer with a hint (never the answer), and reports a stub as not attempted."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 import torch.nn.functional as F
+from checktools import stub
 
 from rnnbook.checks import task_types as checks
-
-from checktools import stub
 
 
 def lengths_to_mask(lengths, L):
@@ -33,36 +32,86 @@ def bag_of_words(ids, K):
 
 
 CASES = [
-    (checks.check_lengths_to_mask, lengths_to_mask, [
-        (lambda lengths, L: ~lengths_to_mask(lengths, L), "inverted"),
-        (lambda lengths, L: torch.arange(L) <= lengths[:, None], "off by one"),
-        (lambda lengths, L: lengths_to_mask(lengths, L).long(), "torch.bool"),
-        (lambda lengths, L: torch.ones(len(lengths), L + 1, dtype=torch.bool), "should have shape"),
-    ]),
-    (checks.check_masked_cross_entropy, masked_cross_entropy, [
-        (lambda lo, t, le: F.cross_entropy(lo.transpose(1, 2), t), "padded steps"),
-        (lambda lo, t, le: (F.cross_entropy(lo.transpose(1, 2), t, reduction="none")
-                            * lengths_to_mask(le, lo.shape[1])).mean(), "divided by N \\* L"),
-        (lambda lo, t, le: torch.stack([F.cross_entropy(lo[n, :le[n]], t[n, :le[n]])
-                                        for n in range(len(le))]).mean(), "each sequence first"),
-        (lambda lo, t, le: F.cross_entropy(lo.transpose(1, 2), t, reduction="none").mean(1), "one number"),
-    ]),
-    (checks.check_last_step, last_step, [
-        (lambda out, lengths: out[:, -1], "last padded step"),
-        (lambda out, lengths: out[torch.arange(out.shape[0]), torch.clamp(lengths, max=out.shape[1] - 1)], "off by one"),
-        (lambda out, lengths: out[:, 0], "values are off"),
-        (lambda out, lengths: out.numpy(), "torch.Tensor"),
-    ]),
-    (checks.check_bag_of_words, bag_of_words, [
-        (lambda ids, K: bag_of_words(ids, K) + (torch.arange(K) == 0) * (ids == 0).sum(1, keepdim=True), "padding"),
-        (lambda ids, K: (bag_of_words(ids, K) > 0).float(), "presence"),
-        (lambda ids, K: bag_of_words(ids, K)[:, 1:], "should have shape"),
-        (lambda ids, K: bag_of_words(ids, K) * 2, "values are off"),
-    ]),
+    (
+        checks.check_lengths_to_mask,
+        lengths_to_mask,
+        [
+            (lambda lengths, L: ~lengths_to_mask(lengths, L), "inverted"),
+            (lambda lengths, L: torch.arange(L) <= lengths[:, None], "off by one"),
+            (lambda lengths, L: lengths_to_mask(lengths, L).long(), "torch.bool"),
+            (
+                lambda lengths, L: torch.ones(len(lengths), L + 1, dtype=torch.bool),
+                "should have shape",
+            ),
+        ],
+    ),
+    (
+        checks.check_masked_cross_entropy,
+        masked_cross_entropy,
+        [
+            (lambda lo, t, le: F.cross_entropy(lo.transpose(1, 2), t), "padded steps"),
+            (
+                lambda lo, t, le: (
+                    F.cross_entropy(lo.transpose(1, 2), t, reduction="none")
+                    * lengths_to_mask(le, lo.shape[1])
+                ).mean(),
+                "divided by N \\* L",
+            ),
+            (
+                lambda lo, t, le: torch.stack(
+                    [
+                        F.cross_entropy(lo[n, : le[n]], t[n, : le[n]])
+                        for n in range(len(le))
+                    ]
+                ).mean(),
+                "each sequence first",
+            ),
+            (
+                lambda lo, t, le: F.cross_entropy(
+                    lo.transpose(1, 2), t, reduction="none"
+                ).mean(1),
+                "one number",
+            ),
+        ],
+    ),
+    (
+        checks.check_last_step,
+        last_step,
+        [
+            (lambda out, lengths: out[:, -1], "last padded step"),
+            (
+                lambda out, lengths: out[
+                    torch.arange(out.shape[0]),
+                    torch.clamp(lengths, max=out.shape[1] - 1),
+                ],
+                "off by one",
+            ),
+            (lambda out, lengths: out[:, 0], "values are off"),
+            (lambda out, lengths: out.numpy(), "torch.Tensor"),
+        ],
+    ),
+    (
+        checks.check_bag_of_words,
+        bag_of_words,
+        [
+            (
+                lambda ids, K: (
+                    bag_of_words(ids, K)
+                    + (torch.arange(K) == 0) * (ids == 0).sum(1, keepdim=True)
+                ),
+                "padding",
+            ),
+            (lambda ids, K: (bag_of_words(ids, K) > 0).float(), "presence"),
+            (lambda ids, K: bag_of_words(ids, K)[:, 1:], "should have shape"),
+            (lambda ids, K: bag_of_words(ids, K) * 2, "values are off"),
+        ],
+    ),
 ]
 
 
-@pytest.mark.parametrize("checker, solution, wrongs", CASES, ids=lambda v: getattr(v, "__name__", ""))
+@pytest.mark.parametrize(
+    "checker, solution, wrongs", CASES, ids=lambda v: getattr(v, "__name__", "")
+)
 def test_checker(checker, solution, wrongs, capsys):
     assert checker(solution) is True
     assert capsys.readouterr().out.startswith("✅ Exercise 10.")

@@ -1,6 +1,6 @@
 """The student edition (rnnbook.edition): stubs, hidden blocks, what is kept, on small
-notebooks and on every chapter. Executing the student notebooks is tested in test_grade.py,
-which runs each of them once."""
+notebooks and on every chapter. Executing the student notebooks is tested in
+test_grade.py, which runs each of them once."""
 
 from __future__ import annotations
 
@@ -9,12 +9,18 @@ import textwrap
 
 import nbformat
 import pytest
+from booktools import ROOT, STUDENT_OPEN, exercise_cells, read_notebook
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from booktools import ROOT, STUDENT_OPEN, exercise_cells, read_notebook
 from rnnbook.edition import (
-    BEGIN, END, is_check_cell, is_solution_cell, main, student_notebook, stub_solution,
+    BEGIN,
+    END,
+    is_check_cell,
+    is_solution_cell,
+    main,
+    stub_solution,
+    student_notebook,
     write_student_edition,
 )
 
@@ -33,7 +39,9 @@ def code(source, tags=(), outputs=(), count=None):
     cell = nbformat.v4.new_code_cell(source)
     if tags:
         cell.metadata["tags"] = list(tags)
-    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=t) for t in outputs]
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text=t) for t in outputs
+    ]
     cell.execution_count = count
     return cell
 
@@ -58,22 +66,46 @@ def small_chapter():
         md("# Title {#sec-t}"),
         code("import rnnbook\ndevice = rnnbook.setup()", outputs=["setup\n"], count=1),
         md("## Exercises"),
-        md("### Exercise 9.1 (★☆☆): Double\n\nWrite `double`.", exercise="9.1", difficulty=1,
-           minutes=5, kind="code", checked=True),
-        md(f'{STUDENT_OPEN}\n::: {{.callout-tip collapse="true"}}\n## Solution to Exercise 9.1\n\nMultiply by two.'),
+        md(
+            "### Exercise 9.1 (★☆☆): Double\n\nWrite `double`.",
+            exercise="9.1",
+            difficulty=1,
+            minutes=5,
+            kind="code",
+            checked=True,
+        ),
+        md(
+            f'{STUDENT_OPEN}\n::: {{.callout-tip collapse="true"}}\n## Solution to '
+            "Exercise 9.1\n\nMultiply by two."
+        ),
         code(SOLUTION, tags=["solution"], count=2),
-        code("rnnbook.checks.demo.check_double(double)", outputs=["✅ Exercise 9.1: passed\n"], count=3),
+        code(
+            "rnnbook.checks.demo.check_double(double)",
+            outputs=["✅ Exercise 9.1: passed\n"],
+            count=3,
+        ),
         code("print(double(21))", outputs=["42\n"], count=4),
         md(f"So the answer is 42.\n\n{CLOSE}"),
-        md("### Exercise 9.2 (★★☆): Why\n\nExplain.", exercise="9.2", difficulty=2, minutes=5,
-           kind="concept", checked=False),
-        md(f'{STUDENT_OPEN}\n::: {{.callout-tip collapse="true"}}\n## Solution to Exercise 9.2\n\n'
-           "```markdown\n::: not a fence inside code\n```\nBecause.\n:::\n:::\n\nAfter the block."),
+        md(
+            "### Exercise 9.2 (★★☆): Why\n\nExplain.",
+            exercise="9.2",
+            difficulty=2,
+            minutes=5,
+            kind="concept",
+            checked=False,
+        ),
+        md(
+            f'{STUDENT_OPEN}\n::: {{.callout-tip collapse="true"}}\n## Solution to '
+            "Exercise 9.2\n\n"
+            "```markdown\n::: not a fence inside "
+            "code\n```\nBecause.\n:::\n:::\n\nAfter the block."
+        ),
         md("## References\n\n- a book"),
     )
 
 
-# --- stub_solution ---------------------------------------------------------------------------
+# --- stub_solution --------------------------------------------------------------------
+
 
 def test_stub_replaces_the_body_at_the_marker_indentation():
     stub = stub_solution(SOLUTION, "9.1")
@@ -92,9 +124,17 @@ def test_stub_replaces_the_body_at_the_marker_indentation():
 
 
 def test_stub_handles_several_blocks_and_keeps_code_outside_them():
-    source = SOLUTION + "\n\n\nclass Model:\n    def f(self):\n        # BEGIN SOLUTION\n        return 1\n        # END SOLUTION\n\nKEEP = 3"
+    source = (
+        SOLUTION
+        + "\n\n\nclass Model:\n    def f(self):\n        # BEGIN SOLUTION\n        "
+        "return 1\n        # END SOLUTION\n\nKEEP = 3"
+    )
     stub = stub_solution(source, "2.4")
-    assert stub.count("raise NotImplementedError") == 2 and "return 1" not in stub and "y = 2 * x" not in stub
+    assert (
+        stub.count("raise NotImplementedError") == 2
+        and "return 1" not in stub
+        and "y = 2 * x" not in stub
+    )
     assert '        raise NotImplementedError("Exercise 2.4: your code here")' in stub
     assert stub.endswith("KEEP = 3")
 
@@ -105,20 +145,29 @@ def test_stub_of_a_cell_without_markers_is_a_todo_comment():
     compile(stub, "<stub>", "exec")
 
 
-@pytest.mark.parametrize("source, wanted", [
-    (f"def f():\n    {BEGIN}\n    return 1", "got the end of the cell"),
-    (f"def f():\n    return 1\n    {END}", f"expected '{BEGIN}'"),
-    (f"def f():\n    {BEGIN}\n    {BEGIN}\n    {END}", "got another"),
-])
+@pytest.mark.parametrize(
+    "source, wanted",
+    [
+        (f"def f():\n    {BEGIN}\n    return 1", "got the end of the cell"),
+        (f"def f():\n    return 1\n    {END}", f"expected '{BEGIN}'"),
+        (f"def f():\n    {BEGIN}\n    {BEGIN}\n    {END}", "got another"),
+    ],
+)
 def test_unbalanced_markers_are_a_clear_error(source, wanted):
     with pytest.raises(ValueError, match=re.escape(wanted)):
         stub_solution(source, "1.1")
 
 
 @settings(max_examples=30, deadline=None)
-@given(indent=st.sampled_from(["    ", "        ", "\t"]),
-       body=st.lists(st.sampled_from(["x = 1", "return 2", "for i in range(3):", "    pass", "", "# note"]),
-                     max_size=6))
+@given(
+    indent=st.sampled_from(["    ", "        ", "\t"]),
+    body=st.lists(
+        st.sampled_from(
+            ["x = 1", "return 2", "for i in range(3):", "    pass", "", "# note"]
+        ),
+        max_size=6,
+    ),
+)
 def test_any_stubbed_function_compiles_and_raises(indent, body):
     inner = "\n".join(indent + line if line else "" for line in body)
     source = f"def f():\n{indent}{BEGIN}\n{inner}\n{indent}{END}"
@@ -128,7 +177,8 @@ def test_any_stubbed_function_compiles_and_raises(indent, body):
         namespace["f"]()
 
 
-# --- student_notebook on a small chapter -------------------------------------------------------
+# --- student_notebook on a small chapter ----------------------------------------------
+
 
 def test_student_notebook_of_a_small_chapter():
     full = small_chapter()
@@ -137,17 +187,33 @@ def test_student_notebook_of_a_small_chapter():
     assert nbformat.writes(full) == before, "the full notebook must not be modified"
     sources = [c.source for c in student.cells]
     assert sources[:4] == [c.source for c in full.cells[:4]]
-    # the solution prose and the worked-solution cell are gone, the stub and the check stay
-    assert "Multiply by two" not in "".join(sources) and "print(double(21))" not in sources
-    assert "So the answer is 42" not in "".join(sources) and "Because." not in "".join(sources)
+    # the solution prose and the worked-solution cell are gone, the stub and the check
+    # stay
+    assert (
+        "Multiply by two" not in "".join(sources) and "print(double(21))" not in sources
+    )
+    assert "So the answer is 42" not in "".join(sources) and "Because." not in "".join(
+        sources
+    )
     assert not any(STUDENT_OPEN in s or s.strip().startswith(":::") for s in sources)
     stub, check = student.cells[4], student.cells[5]
-    assert is_solution_cell(stub) and 'raise NotImplementedError("Exercise 9.1: your code here")' in stub.source
-    assert is_check_cell(check) and check.outputs == [] and check.execution_count is None
+    assert (
+        is_solution_cell(stub)
+        and 'raise NotImplementedError("Exercise 9.1: your code here")' in stub.source
+    )
+    assert (
+        is_check_cell(check) and check.outputs == [] and check.execution_count is None
+    )
     assert stub.outputs == [] and stub.execution_count is None
-    # the untouched cells keep their outputs and counts; the text after a closed block stays
-    assert student.cells[1].outputs == full.cells[1].outputs and student.cells[1].execution_count == 1
-    assert sources[6].startswith("### Exercise 9.2") and sources[7] == "After the block."
+    # the untouched cells keep their outputs and counts; the text after a closed block
+    # stays
+    assert (
+        student.cells[1].outputs == full.cells[1].outputs
+        and student.cells[1].execution_count == 1
+    )
+    assert (
+        sources[6].startswith("### Exercise 9.2") and sources[7] == "After the block."
+    )
     assert sources[-1] == "## References\n\n- a book"
     assert student.cells[3].metadata["rnnbook"]["exercise"] == "9.1"
     assert student.metadata["rnnbook"]["edition"] == "student"
@@ -155,15 +221,25 @@ def test_student_notebook_of_a_small_chapter():
 
 
 def test_student_only_content_is_unwrapped_and_other_divs_kept():
-    nb = notebook(md('::: {.content-visible when-profile="student"}\nOnly students read this.\n:::\n\n'
-                     "::: {.callout-note}\nA note.\n:::"))
-    assert student_notebook(nb).cells[0].source == "Only students read this.\n\n::: {.callout-note}\nA note.\n:::"
+    nb = notebook(
+        md(
+            '::: {.content-visible when-profile="student"}\nOnly students read '
+            "this.\n:::\n\n"
+            "::: {.callout-note}\nA note.\n:::"
+        )
+    )
+    assert (
+        student_notebook(nb).cells[0].source
+        == "Only students read this.\n\n::: {.callout-note}\nA note.\n:::"
+    )
 
 
-# --- the real chapters -----------------------------------------------------------------------------
+# --- the real chapters ----------------------------------------------------------------
+
 
 def _outside_hidden(cells):
     from test_book import _cells_outside_student_blocks
+
     return list(_cells_outside_student_blocks(cells))
 
 
@@ -173,29 +249,52 @@ def test_student_edition_of_every_chapter(chapter):
     student = student_notebook(full)
     text = "\n".join(c.source for c in student.cells)
     assert STUDENT_OPEN not in text and "Solution to Exercise" not in text
-    # every code cell outside the hidden blocks is kept unchanged, outputs and counts included
+    # every code cell outside the hidden blocks is kept unchanged, outputs and counts
+    # included
     outside = _outside_hidden(full.cells)
-    plain = lambda cells: [c for c in cells if c.cell_type == "code" and not is_solution_cell(c) and not is_check_cell(c)]  # noqa: E731
+    plain = lambda cells: [  # noqa: E731
+        c
+        for c in cells
+        if c.cell_type == "code" and not is_solution_cell(c) and not is_check_cell(c)
+    ]  # noqa: E731
     assert [(c.source, c.outputs, c.execution_count) for c in plain(student.cells)] == [
-        (c.source, c.outputs, c.execution_count) for c in plain(outside)]
+        (c.source, c.outputs, c.execution_count) for c in plain(outside)
+    ]
     # so is every markdown cell that holds no fence of a hidden block, in order
-    untouched = [c.source for c in outside if c.cell_type == "markdown" and ":::" not in c.source]
+    untouched = [
+        c.source for c in outside if c.cell_type == "markdown" and ":::" not in c.source
+    ]
     shown = iter(c.source for c in student.cells if c.cell_type == "markdown")
-    assert all(source in shown for source in untouched), "markdown cells lost or reordered"
-    # every exercise is there with its metadata, every solution is a stub, every check cell is kept
-    assert [c.metadata["rnnbook"] for c in exercise_cells(student)] == [c.metadata["rnnbook"] for c in exercise_cells(full)]
+    assert all(source in shown for source in untouched), (
+        "markdown cells lost or reordered"
+    )
+    # every exercise is there with its metadata, every solution is a stub, every check
+    # cell is kept
+    assert [c.metadata["rnnbook"] for c in exercise_cells(student)] == [
+        c.metadata["rnnbook"] for c in exercise_cells(full)
+    ]
     solutions = [c for c in full.cells if is_solution_cell(c)]
     stubs = [c for c in student.cells if is_solution_cell(c)]
     assert len(stubs) == len(solutions)
     for stub in stubs:
         assert stub.outputs == [] and stub.execution_count is None
-        assert "raise NotImplementedError(" in stub.source or stub.source.startswith("# TODO")
+        assert "raise NotImplementedError(" in stub.source or stub.source.startswith(
+            "# TODO"
+        )
         body = re.findall(rf"{BEGIN}\n(.*?)\n\s*{END}", stub.source, re.S)
         assert all(len(b.splitlines()) == 2 and "# TODO" in b for b in body)
-    checks_full = [c.source for c in full.cells if is_check_cell(c) and c not in _outside_hidden(full.cells)]
+    checks_full = [
+        c.source
+        for c in full.cells
+        if is_check_cell(c) and c not in _outside_hidden(full.cells)
+    ]
     checks_student = [c for c in student.cells if is_check_cell(c)]
     assert [c.source for c in checks_student if c.source in checks_full] == checks_full
-    assert all(c.outputs == [] and c.execution_count is None for c in checks_student if c.source in checks_full)
+    assert all(
+        c.outputs == [] and c.execution_count is None
+        for c in checks_student
+        if c.source in checks_full
+    )
     nbformat.validate(student)
 
 
@@ -205,7 +304,9 @@ def test_write_student_edition_and_its_command(tmp_path, capsys):
     nbformat.write(small_chapter(), chapters / "09-small.ipynb")
     nbformat.write(notebook(md("# For instructors")), chapters / "appendix-x.ipynb")
     assert main([str(chapters), str(tmp_path / "student")]) == 0
-    assert sorted(p.name for p in (tmp_path / "student").iterdir()) == ["09-small.ipynb"]
+    assert sorted(p.name for p in (tmp_path / "student").iterdir()) == [
+        "09-small.ipynb"
+    ]
     assert "wrote" in capsys.readouterr().out
     written = nbformat.read(tmp_path / "student" / "09-small.ipynb", as_version=4)
     assert any("raise NotImplementedError" in c.source for c in written.cells)

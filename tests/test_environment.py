@@ -1,4 +1,4 @@
-"""rnnbook.setup() and rnnbook.device(): the reproducibility promise of every chapter."""
+"""rnnbook.setup() and rnnbook.device(): the reproducibility promise of each chapter."""
 
 import random
 
@@ -83,3 +83,9 @@ def test_device_choice(monkeypatch):
         assert rnnbook.device().type == "cuda"
     else:
         assert rnnbook.device().type in {"cpu", "mps"}
+
+
+def test_setup_outside_ipython_does_not_touch_figure_formats():
+    from rnnbook.environment import _retina_figures
+
+    assert _retina_figures() is False  # pytest is not an IPython kernel

@@ -1,8 +1,8 @@
 """Every hand-written diagram in ``figures/`` is valid SVG with an accessible title.
 
-The chapters include these files as images (``![...](../figures/name.svg)``); a browser shows
-nothing for a file that is not well-formed XML, and a screen reader announces an SVG by its
-``<title>`` (and ``<desc>``, where there is one).
+The chapters include these files as images (``![...](../figures/name.svg)``); a browser
+shows nothing for a file that is not well-formed XML, and a screen reader announces an
+SVG by its ``<title>`` (and ``<desc>``, where there is one).
 """
 
 from __future__ import annotations
@@ -29,8 +29,10 @@ def test_svg_parses_and_has_a_title(svg):
         pytest.fail(f"{svg.name} is not well-formed XML: {err}")
     assert root.tag == f"{SVG_NS}svg", (
         f"{svg.name}: expected an <svg> root element in the SVG namespace "
-        f"(xmlns=\"http://www.w3.org/2000/svg\"), got <{root.tag}>"
+        f'(xmlns="http://www.w3.org/2000/svg"), got <{root.tag}>'
     )
     title = root.find(f"{SVG_NS}title")
-    assert title is not None, f"{svg.name}: expected a <title> element as a direct child of <svg>, found none"
+    assert title is not None, (
+        f"{svg.name}: expected a <title> element as a direct child of <svg>, found none"
+    )
     assert (title.text or "").strip(), f"{svg.name}: its <title> is empty"

@@ -1,5 +1,5 @@
-"""The forecasting benchmark's recipe (rnnbook.forecasting) and the committed checkpoint of the
-seed's three models, checkpoints/benchmark_seed_models.pt."""
+"""The forecasting benchmark's recipe (rnnbook.forecasting) and the committed checkpoint
+of the seed's three models, checkpoints/benchmark_seed_models.pt."""
 
 from __future__ import annotations
 
@@ -39,46 +39,76 @@ def test_train_forecaster_is_seeded_and_learns(small_bench):
     runs = []
     for _ in range(2):
         torch.manual_seed(0)
-        model = SeqForecaster("gru", input_size=1, hidden_size=8, num_layers=1, horizon=3)
-        runs.append(forecasting.train_forecaster(model, small_bench, epochs=3, lr=1e-2, batch_size=32))
+        model = SeqForecaster(
+            "gru", input_size=1, hidden_size=8, num_layers=1, horizon=3
+        )
+        runs.append(
+            forecasting.train_forecaster(
+                model, small_bench, epochs=3, lr=1e-2, batch_size=32
+            )
+        )
     first, second = runs
-    assert first.history.epochs_run == 3 and len(first.history.metrics["last_step"]) == 3
+    assert (
+        first.history.epochs_run == 3 and len(first.history.metrics["last_step"]) == 3
+    )
     assert first.history.train_loss == second.history.train_loss  # same seeds, same run
     assert first.test_mse == second.test_mse
     assert first.history.train_loss[-1] < first.history.train_loss[0]
     X_test, Y_test = (torch.from_numpy(a) for a in small_bench.test)
-    assert first.test_mse == pytest.approx(baselines.mse(train.predict(first.model, X_test)[:, -1], Y_test[:, -1]))
+    assert first.test_mse == pytest.approx(
+        baselines.mse(train.predict(first.model, X_test)[:, -1], Y_test[:, -1])
+    )
     torch.manual_seed(0)
     model = SeqForecaster("gru", input_size=1, hidden_size=8, num_layers=1, horizon=3)
-    other = forecasting.train_forecaster(model, small_bench, epochs=3, lr=1e-2, batch_size=32, seed=1)
-    assert other.history.train_loss != first.history.train_loss  # the shuffling seed matters
+    other = forecasting.train_forecaster(
+        model, small_bench, epochs=3, lr=1e-2, batch_size=32, seed=1
+    )
+    # the shuffling seed matters
+    assert other.history.train_loss != first.history.train_loss
 
 
 def test_train_forecaster_takes_a_schedule(small_bench):
     torch.manual_seed(0)
     model = SeqForecaster("rnn", input_size=1, hidden_size=4, num_layers=1, horizon=3)
     run = forecasting.train_forecaster(
-        model, small_bench, epochs=4, lr=1e-2,
-        scheduler=lambda opt: torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=4))
-    assert run.history.lr[0] == pytest.approx(1e-2) and run.history.lr[-1] < run.history.lr[1] < 1e-2
+        model,
+        small_bench,
+        epochs=4,
+        lr=1e-2,
+        scheduler=lambda opt: torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=4),
+    )
+    assert (
+        run.history.lr[0] == pytest.approx(1e-2)
+        and run.history.lr[-1] < run.history.lr[1] < 1e-2
+    )
 
 
 def test_train_forecaster_rejects_a_wrong_benchmark():
-    with pytest.raises(TypeError, match="expected bench to be a ForecastingBenchmark.*got tuple"):
+    with pytest.raises(
+        TypeError, match="expected bench to be a ForecastingBenchmark.*got tuple"
+    ):
         forecasting.train_forecaster(SeqForecaster(), (None, None))
 
 
 def test_save_and_load_round_trip(tmp_path):
     torch.manual_seed(0)
     model = forecasting.seed_model("lstm")
-    run = forecasting.train_forecaster(model, datasets.forecasting_benchmark(n_series=100), epochs=1)
+    run = forecasting.train_forecaster(
+        model, datasets.forecasting_benchmark(n_series=100), epochs=1
+    )
     path = tmp_path / "runs.pt"
     forecasting.save_runs(path, {"lstm": run}, command="test")
     loaded, meta = forecasting.load_runs(path)
     assert meta["command"] == "test" and meta["recipe"] == forecasting.RECIPE
     again = loaded["lstm"]
-    assert again.test_mse == run.test_mse and again.history == run.history and not again.model.training
-    for (name, a), (name_b, b) in zip(run.model.state_dict().items(), again.model.state_dict().items()):
+    assert (
+        again.test_mse == run.test_mse
+        and again.history == run.history
+        and not again.model.training
+    )
+    for (name, a), (name_b, b) in zip(
+        run.model.state_dict().items(), again.model.state_dict().items()
+    ):
         assert name == name_b and torch.equal(a, b)
 
 
@@ -86,30 +116,45 @@ def test_load_runs_names_the_missing_file_and_rejects_other_files(tmp_path):
     with pytest.raises(FileNotFoundError, match="make benchmark-models"):
         forecasting.load_runs(tmp_path / "missing.pt")
     torch.save({"state_dict": {}}, tmp_path / "other.pt")
-    with pytest.raises(ValueError, match="expected a benchmark checkpoint with model, runs and metadata"):
+    with pytest.raises(
+        ValueError,
+        match="expected a benchmark checkpoint with model, runs and metadata",
+    ):
         forecasting.load_runs(tmp_path / "other.pt")
 
 
-# --- the committed checkpoint ----------------------------------------------------------------
+# --- the committed checkpoint ---------------------------------------------------------
+
 
 def test_committed_checkpoint_holds_the_seed_experiment(bench):
     runs, meta = forecasting.load_runs(CHECKPOINT)
     assert set(runs) == {"rnn", "lstm", "gru"}
     assert meta["recipe"] == {"epochs": 10, "lr": 1e-3, "batch_size": 64}
-    assert meta["model"] == {"input_size": 1, "hidden_size": 20, "num_layers": 2, "horizon": 10}
-    assert meta["seed"] == 0 and meta["threads"] == 1 and "train_benchmark.py" in meta["command"]
+    assert meta["model"] == {
+        "input_size": 1,
+        "hidden_size": 20,
+        "num_layers": 2,
+        "horizon": 10,
+    }
+    assert (
+        meta["seed"] == 0
+        and meta["threads"] == 1
+        and "train_benchmark.py" in meta["command"]
+    )
     X_test, Y_test = (torch.from_numpy(a) for a in bench.test)
     for cell, run in runs.items():
         assert run.model.cell == cell and run.history.epochs_run == 10
         assert run.history.lr == [1e-3] * 10
         score = baselines.mse(train.predict(run.model, X_test)[:, -1], Y_test[:, -1])
-        assert score == pytest.approx(run.test_mse, abs=1e-6)  # the weights give the recorded score
+        # the weights give the recorded score
+        assert score == pytest.approx(run.test_mse, abs=1e-6)
         assert 0.005 < run.test_mse < 0.03  # the size of the seed's published numbers
 
 
 def test_retraining_the_seed_rnn_reproduces_the_checkpoint(bench):
-    """The command's recipe, re-run for the cheapest of the three models (a few seconds).
-    On the CPU that wrote the file the numbers agree bit for bit; on another they drift a little."""
+    """The command's recipe, re-run for the cheapest of the three models (a few
+    seconds). On the CPU that wrote the file the numbers agree bit for bit; on another
+    they drift a little."""
     runs, _ = forecasting.load_runs(CHECKPOINT)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # as the command and the chapters run
@@ -118,4 +163,6 @@ def test_retraining_the_seed_rnn_reproduces_the_checkpoint(bench):
     finally:
         torch.set_num_threads(threads)
     assert fresh.test_mse == pytest.approx(runs["rnn"].test_mse, rel=0.1)
-    assert fresh.history.train_loss[0] == pytest.approx(runs["rnn"].history.train_loss[0], rel=1e-3)
+    assert fresh.history.train_loss[0] == pytest.approx(
+        runs["rnn"].history.train_loss[0], rel=1e-3
+    )

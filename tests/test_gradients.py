@@ -1,18 +1,28 @@
-"""Tests for rnnbook.gradients: spectral radius, gradient norms through time, clipping by norm."""
+"""Tests for rnnbook.gradients: spectral radius, gradient norms through time, clipping
+by norm.
+"""
 
 import math
 
 import pytest
 import torch
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from rnnbook.gradients import clip_grad_norm, hidden_state_grad_norms, scale_to_spectral_radius, spectral_radius
+from rnnbook.gradients import (
+    clip_grad_norm,
+    hidden_state_grad_norms,
+    scale_to_spectral_radius,
+    spectral_radius,
+)
 
 
 @settings(max_examples=15, deadline=None)
 @given(H=st.integers(1, 12), rho=st.floats(0.05, 3.0), seed=st.integers(0, 10_000))
 def test_scale_to_spectral_radius_is_exact(H, rho, seed):
-    W = torch.randn(H, H, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    W = torch.randn(
+        H, H, generator=torch.Generator().manual_seed(seed), dtype=torch.float64
+    )
     W2 = scale_to_spectral_radius(W, rho)
     assert spectral_radius(W2) == pytest.approx(rho, rel=1e-9)
     # same eigenvectors: W2 is a multiple of W, and W itself is untouched
@@ -20,15 +30,22 @@ def test_scale_to_spectral_radius_is_exact(H, rho, seed):
 
 
 def test_spectral_radius_of_known_matrices():
-    assert spectral_radius(torch.diag(torch.tensor([0.5, -2.0, 1.0]))) == pytest.approx(2.0)
+    assert spectral_radius(torch.diag(torch.tensor([0.5, -2.0, 1.0]))) == pytest.approx(
+        2.0
+    )
     rotation = torch.tensor([[0.0, -1.0], [1.0, 0.0]])  # eigenvalues +-i
     assert spectral_radius(3 * rotation) == pytest.approx(3.0)
 
 
-@pytest.mark.parametrize("bad, err", [
-    (torch.ones(2, 3), ValueError), (torch.ones(3), ValueError), ([[1.0]], TypeError),
-    (torch.ones(2, 2, dtype=torch.int64), TypeError),
-])
+@pytest.mark.parametrize(
+    "bad, err",
+    [
+        (torch.ones(2, 3), ValueError),
+        (torch.ones(3), ValueError),
+        ([[1.0]], TypeError),
+        (torch.ones(2, 2, dtype=torch.int64), TypeError),
+    ],
+)
 def test_bad_matrices_are_rejected(bad, err):
     with pytest.raises(err, match="expected W"):
         spectral_radius(bad)
@@ -42,7 +59,7 @@ def test_scale_rejects_bad_radius_and_nilpotent():
 
 
 def _autograd_norms(rnn, x, v):
-    """Oracle: perturb each h_t with a zero tensor and differentiate nn.RNN piecewise."""
+    """Oracle: add a zero tensor to each h_t and differentiate nn.RNN piecewise."""
     N, L, _ = x.shape
     norms = []
     for t in range(L + 1):
@@ -71,27 +88,39 @@ def test_grad_norms_match_autograd_through_nn_rnn(nonlinearity):
 
 
 def test_linear_regime_follows_rho_to_the_k():
-    """Orthogonal W_hh scaled to rho, tiny inputs, tanh ~ identity: ||dL/dh_{T-k}|| ~ rho^k."""
+    """Orthogonal W_hh scaled to rho, tiny inputs, tanh ~ identity: ||dL/dh_{T-k}|| ~
+    rho^k.
+    """
     H, L, rho = 16, 30, 0.8
-    Q, _ = torch.linalg.qr(torch.randn(H, H, generator=torch.Generator().manual_seed(1), dtype=torch.float64))
+    Q, _ = torch.linalg.qr(
+        torch.randn(
+            H, H, generator=torch.Generator().manual_seed(1), dtype=torch.float64
+        )
+    )
     rnn = torch.nn.RNN(1, H, batch_first=True, bias=False).double()
     with torch.no_grad():
         rnn.weight_hh_l0.copy_(rho * Q)
         rnn.weight_ih_l0.mul_(1e-6)
     v = torch.randn(H, dtype=torch.float64)
-    norms = hidden_state_grad_norms(rnn, torch.randn(2, L, 1, dtype=torch.float64), loss_fn=lambda h: (h @ v).sum())
+    norms = hidden_state_grad_norms(
+        rnn, torch.randn(2, L, 1, dtype=torch.float64), loss_fn=lambda h: (h @ v).sum()
+    )
     expected = v.norm() * rho ** torch.arange(L + 1, dtype=torch.float64)
     assert torch.allclose(norms, expected, rtol=1e-6)
 
 
 def test_grad_norms_reject_bad_input():
     rnn = torch.nn.RNN(2, 3, batch_first=True)
-    with pytest.raises(ValueError, match=r"expected x of shape \(N, L, 2\), got \(4, 5, 3\)"):
+    with pytest.raises(
+        ValueError, match=r"expected x of shape \(N, L, 2\), got \(4, 5, 3\)"
+    ):
         hidden_state_grad_norms(rnn, torch.randn(4, 5, 3))
     with pytest.raises(ValueError, match="batch_first=True"):
         hidden_state_grad_norms(torch.nn.RNN(2, 3), torch.randn(4, 5, 2))
     with pytest.raises(ValueError, match="num_layers=1"):
-        hidden_state_grad_norms(torch.nn.RNN(2, 3, num_layers=2, batch_first=True), torch.randn(4, 5, 2))
+        hidden_state_grad_norms(
+            torch.nn.RNN(2, 3, num_layers=2, batch_first=True), torch.randn(4, 5, 2)
+        )
     with pytest.raises(ValueError, match=r"expected h0 of shape \(4, 3\)"):
         hidden_state_grad_norms(rnn, torch.randn(4, 5, 2), h0=torch.zeros(1, 4, 3))
     with pytest.raises(ValueError, match="scalar"):
@@ -99,10 +128,16 @@ def test_grad_norms_reject_bad_input():
 
 
 @settings(max_examples=20, deadline=None)
-@given(scale=st.floats(1e-3, 1e3), max_norm=st.floats(0.1, 10.0), seed=st.integers(0, 10_000))
+@given(
+    scale=st.floats(1e-3, 1e3),
+    max_norm=st.floats(0.1, 10.0),
+    seed=st.integers(0, 10_000),
+)
 def test_clip_grad_norm_equals_torch(scale, max_norm, seed):
     g = torch.Generator().manual_seed(seed)
-    grads = [scale * torch.randn(*shape, generator=g) for shape in [(3, 4), (4,), (2, 2, 2)]]
+    grads = [
+        scale * torch.randn(*shape, generator=g) for shape in [(3, 4), (4,), (2, 2, 2)]
+    ]
     ours = [torch.zeros_like(gr, requires_grad=True) for gr in grads]
     ref = [torch.zeros_like(gr, requires_grad=True) for gr in grads]
     for p, q, gr in zip(ours, ref, grads):
@@ -113,9 +148,11 @@ def test_clip_grad_norm_equals_torch(scale, max_norm, seed):
     for p, q in zip(ours, ref):
         assert torch.allclose(p.grad, q.grad, rtol=1e-5, atol=1e-7)
     # the clipped gradient never exceeds max_norm and keeps its direction
-    total = math.sqrt(sum(float((p.grad ** 2).sum()) for p in ours))
+    total = math.sqrt(sum(float((p.grad**2).sum()) for p in ours))
     assert total <= max_norm * (1 + 1e-5)
-    cos = sum(float((p.grad * gr).sum()) for p, gr in zip(ours, grads)) / (total * float(n1))
+    cos = sum(float((p.grad * gr).sum()) for p, gr in zip(ours, grads)) / (
+        total * float(n1)
+    )
     assert cos == pytest.approx(1.0, abs=1e-5)
 
 

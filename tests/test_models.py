@@ -1,5 +1,5 @@
-"""Tests for rnnbook.models.SeqForecaster: shapes, parameter layout, equality with a plain
-``torch.nn`` model, the two backends agreeing, and clear errors for bad input."""
+"""Tests for rnnbook.models.SeqForecaster: shapes, parameter layout, equality with a
+plain ``torch.nn`` model, the two backends agreeing, and clear errors for bad input."""
 
 from __future__ import annotations
 
@@ -24,7 +24,9 @@ class SeedModel(nn.Module):
         return self.fc(flat).view(x.size(0), -1, self.fc.out_features)
 
 
-@pytest.mark.parametrize("cell,layer", [("rnn", nn.RNN), ("lstm", nn.LSTM), ("gru", nn.GRU)])
+@pytest.mark.parametrize(
+    "cell,layer", [("rnn", nn.RNN), ("lstm", nn.LSTM), ("gru", nn.GRU)]
+)
 def test_matches_the_seed_model(cell, layer):
     torch.manual_seed(0)
     seed = SeedModel(layer(1, 20, 2, batch_first=True))
@@ -39,9 +41,16 @@ def test_matches_the_seed_model(cell, layer):
 @pytest.mark.parametrize("cell,gates", [("rnn", 1), ("lstm", 4), ("gru", 3)])
 def test_parameter_names_and_count(cell, gates):
     H_in, H, layers, K = 3, 7, 2, 5
-    model = SeqForecaster(cell, input_size=H_in, hidden_size=H, num_layers=layers, horizon=K)
+    model = SeqForecaster(
+        cell, input_size=H_in, hidden_size=H, num_layers=layers, horizon=K
+    )
     names = [name for name, _ in model.named_parameters()]
-    assert names[:4] == ["rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0"]
+    assert names[:4] == [
+        "rnn.weight_ih_l0",
+        "rnn.weight_hh_l0",
+        "rnn.bias_ih_l0",
+        "rnn.bias_hh_l0",
+    ]
     assert names[-2:] == ["fc.weight", "fc.bias"]
     G = gates * H
     expected = G * (H_in + H + 2) + (layers - 1) * G * (2 * H + 2) + K * (H + 1)
@@ -85,13 +94,16 @@ def test_trains_on_a_tiny_problem():
     assert loss.item() < first / 5
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    ({"cell": "transformer"}, "cell"),
-    ({"backend": "keras"}, "backend"),
-    ({"hidden_size": 0}, "hidden_size"),
-    ({"horizon": 2.5}, "horizon"),
-    ({"num_layers": True}, "num_layers"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"cell": "transformer"}, "cell"),
+        ({"backend": "keras"}, "backend"),
+        ({"hidden_size": 0}, "hidden_size"),
+        ({"horizon": 2.5}, "horizon"),
+        ({"num_layers": True}, "num_layers"),
+    ],
+)
 def test_bad_configuration(kwargs, match):
     with pytest.raises(ValueError, match=match):
         SeqForecaster(**kwargs)
@@ -99,7 +111,9 @@ def test_bad_configuration(kwargs, match):
 
 def test_bad_input_names_expected_and_received_shape():
     model = SeqForecaster("rnn", input_size=1)
-    with pytest.raises(ValueError, match=r"expected x of shape \(N, L, 1\), got \(4, 50\)"):
+    with pytest.raises(
+        ValueError, match=r"expected x of shape \(N, L, 1\), got \(4, 50\)"
+    ):
         model(torch.randn(4, 50))
     with pytest.raises(ValueError, match=r"got \(4, 50, 2\)"):
         model(torch.randn(4, 50, 2))

@@ -1,5 +1,5 @@
-"""rnnbook.nn.RNNCell / LSTMCell / GRUCell against the oracle torch.nn cells, in float64,
-and the step functions they share with the layers."""
+"""rnnbook.nn.RNNCell / LSTMCell / GRUCell against the oracle torch.nn cells, in
+float64, and the step functions they share with the layers."""
 
 from __future__ import annotations
 
@@ -45,22 +45,37 @@ def assert_same(ref_vals, my_vals):
 
 
 @settings(max_examples=30, deadline=None)
-@given(kind=st.sampled_from(KINDS), bias=st.booleans(), batched=st.booleans(),
-       with_state=st.booleans(), N=st.integers(1, 4), H_in=st.integers(1, 5),
-       H=st.integers(1, 5), nonlinearity=st.sampled_from(["tanh", "relu"]),
-       mine_first=st.booleans(), seed=st.integers(0, 2**16))
-def test_cells_match_torch(kind, bias, batched, with_state, N, H_in, H, nonlinearity,
-                           mine_first, seed):
+@given(
+    kind=st.sampled_from(KINDS),
+    bias=st.booleans(),
+    batched=st.booleans(),
+    with_state=st.booleans(),
+    N=st.integers(1, 4),
+    H_in=st.integers(1, 5),
+    H=st.integers(1, 5),
+    nonlinearity=st.sampled_from(["tanh", "relu"]),
+    mine_first=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+def test_cells_match_torch(
+    kind, bias, batched, with_state, N, H_in, H, nonlinearity, mine_first, seed
+):
     kwargs = dict(input_size=H_in, hidden_size=H, bias=bias)
     if kind == "RNNCell":
         kwargs["nonlinearity"] = nonlinearity
     ref, mine = make_pair(kind, mine_first=mine_first, seed=seed, **kwargs)
     g = torch.Generator().manual_seed(seed)
-    x = torch.randn((N, H_in) if batched else (H_in,), generator=g, dtype=F64, requires_grad=True)
+    x = torch.randn(
+        (N, H_in) if batched else (H_in,), generator=g, dtype=F64, requires_grad=True
+    )
     hx = None
     if with_state:
-        states = tuple(torch.randn((N, H) if batched else (H,), generator=g, dtype=F64,
-                                   requires_grad=True) for _ in range(2 if kind == "LSTMCell" else 1))
+        states = tuple(
+            torch.randn(
+                (N, H) if batched else (H,), generator=g, dtype=F64, requires_grad=True
+            )
+            for _ in range(2 if kind == "LSTMCell" else 1)
+        )
         hx = states if kind == "LSTMCell" else states[0]
     ref_out, ref_grads = run_and_grad(ref, x, hx, seed)
     my_out, my_grads = run_and_grad(mine, x, hx, seed)
@@ -95,7 +110,9 @@ def test_a_layer_is_its_cell_applied_step_by_step(kind):
     torch.manual_seed(0)
     layer = getattr(rnnbook.nn, kind)(3, 4, dtype=F64)
     cell = getattr(rnnbook.nn, kind + "Cell")(3, 4, dtype=F64)
-    cell.load_state_dict({k[:-3]: v for k, v in layer.state_dict().items()}, strict=True)
+    cell.load_state_dict(
+        {k[:-3]: v for k, v in layer.state_dict().items()}, strict=True
+    )
     x = torch.randn(5, 2, 3, dtype=F64)
     state = None
     outputs = []
@@ -109,10 +126,14 @@ def test_a_layer_is_its_cell_applied_step_by_step(kind):
 
 
 def test_step_functions_follow_the_equations():
-    """The step functions against the equations written out with explicit gate matrices."""
+    """The step functions against the equations with explicit gate matrices."""
     torch.manual_seed(1)
     N, H_in, H = 3, 2, 4
-    x, h, c = torch.randn(N, H_in, dtype=F64), torch.randn(N, H, dtype=F64), torch.randn(N, H, dtype=F64)
+    x, h, c = (
+        torch.randn(N, H_in, dtype=F64),
+        torch.randn(N, H, dtype=F64),
+        torch.randn(N, H, dtype=F64),
+    )
     W_ih, W_hh = torch.randn(4 * H, H_in, dtype=F64), torch.randn(4 * H, H, dtype=F64)
     b_ih, b_hh = torch.randn(4 * H, dtype=F64), torch.randn(4 * H, dtype=F64)
     Wi, Wh, bi, bh = W_ih.split(H), W_hh.split(H), b_ih.split(H), b_hh.split(H)
@@ -120,17 +141,28 @@ def test_step_functions_follow_the_equations():
     def pre(k):  # x W_i?^T + b_i? + h W_h?^T + b_h? for gate block k
         return x @ Wi[k].T + bi[k] + h @ Wh[k].T + bh[k]
 
-    i, f, g, o = torch.sigmoid(pre(0)), torch.sigmoid(pre(1)), torch.tanh(pre(2)), torch.sigmoid(pre(3))
+    i, f, g, o = (
+        torch.sigmoid(pre(0)),
+        torch.sigmoid(pre(1)),
+        torch.tanh(pre(2)),
+        torch.sigmoid(pre(3)),
+    )
     c_new = f * c + i * g
     h_new, c_got = rnnbook.nn.lstm_step(x @ W_ih.T + b_ih, h, c, W_hh.T, b_hh)
     torch.testing.assert_close(c_got, c_new)
     torch.testing.assert_close(h_new, o * torch.tanh(c_new))
 
-    W_ih3, W_hh3, b_ih3, b_hh3 = W_ih[:3 * H], W_hh[:3 * H], b_ih[:3 * H], b_hh[:3 * H]
+    W_ih3, W_hh3, b_ih3, b_hh3 = (
+        W_ih[: 3 * H],
+        W_hh[: 3 * H],
+        b_ih[: 3 * H],
+        b_hh[: 3 * H],
+    )
     r, z = torch.sigmoid(pre(0)), torch.sigmoid(pre(1))
     n = torch.tanh(x @ Wi[2].T + bi[2] + r * (h @ Wh[2].T + bh[2]))
-    torch.testing.assert_close(rnnbook.nn.gru_step(x @ W_ih3.T + b_ih3, h, W_hh3.T, b_hh3),
-                               (1 - z) * n + z * h)
+    torch.testing.assert_close(
+        rnnbook.nn.gru_step(x @ W_ih3.T + b_ih3, h, W_hh3.T, b_hh3), (1 - z) * n + z * h
+    )
 
     for act, fn in [("tanh", torch.tanh), ("relu", torch.relu)]:
         got = rnnbook.nn.rnn_step(x @ Wi[0].T + bi[0], h, Wh[0].T, bh[0], act)

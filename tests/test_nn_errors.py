@@ -1,4 +1,6 @@
-"""Bad input to rnnbook.nn fails early, with a message naming what was expected and received."""
+"""Bad input to rnnbook.nn fails early, with a message naming what was expected and
+received.
+"""
 
 from __future__ import annotations
 
@@ -11,68 +13,96 @@ import torch
 import rnnbook.nn
 
 
-@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"])
+@pytest.mark.parametrize(
+    "kind", ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
+)
 def test_non_tensor_input(kind):
     module = getattr(rnnbook.nn, kind)(3, 4)
-    with pytest.raises(TypeError, match="expected input to be a torch.Tensor, got list"):
+    with pytest.raises(
+        TypeError, match="expected input to be a torch.Tensor, got list"
+    ):
         module([[0.0, 1.0, 2.0]])
 
 
 @pytest.mark.parametrize("shape", [(3,), (2, 5, 3, 1), (5, 2, 4), (5, 4)])
 def test_layer_input_wrong_dims_or_features(shape):
     rnn = rnnbook.nn.RNN(3, 4)
-    expected = "expected input of shape (L, N, 3) or (L, 3), got " + str(shape).replace(",)", ",)")
+    expected = "expected input of shape (L, N, 3) or (L, 3), got " + str(shape).replace(
+        ",)", ",)"
+    )
     with pytest.raises(ValueError, match=re.escape(expected)):
         rnn(torch.zeros(shape))
 
 
 def test_batch_first_is_named_in_the_message():
     lstm = rnnbook.nn.LSTM(3, 4, batch_first=True)
-    with pytest.raises(ValueError, match=re.escape("(N, L, 3) or (L, 3), got (2, 5, 7)")):
+    with pytest.raises(
+        ValueError, match=re.escape("(N, L, 3) or (L, 3), got (2, 5, 7)")
+    ):
         lstm(torch.zeros(2, 5, 7))
 
 
 @pytest.mark.parametrize("shape", [(2, 3, 4), (3,), (2, 5)])
 def test_cell_input_wrong_dims_or_features(shape):
     cell = rnnbook.nn.GRUCell(4, 3)
-    with pytest.raises(ValueError, match=re.escape("expected input of shape (N, 4) or (4,)")):
+    with pytest.raises(
+        ValueError, match=re.escape("expected input of shape (N, 4) or (4,)")
+    ):
         cell(torch.zeros(shape))
 
 
 def test_hidden_state_of_wrong_shape():
     rnn = rnnbook.nn.RNN(10, 20, num_layers=2)
-    with pytest.raises(ValueError, match=re.escape("expected hx of shape (2, 4, 20), got (1, 4, 20)")):
+    with pytest.raises(
+        ValueError, match=re.escape("expected hx of shape (2, 4, 20), got (1, 4, 20)")
+    ):
         rnn(torch.zeros(7, 4, 10), torch.zeros(1, 4, 20))
-    with pytest.raises(ValueError, match=re.escape("expected hx of shape (2, 4, 20), got (2, 4, 21)")):
+    with pytest.raises(
+        ValueError, match=re.escape("expected hx of shape (2, 4, 20), got (2, 4, 21)")
+    ):
         rnn(torch.zeros(7, 4, 10), torch.zeros(2, 4, 21))
-    with pytest.raises(ValueError, match=re.escape("expected hx of shape (2, 20), got (2, 1, 20)")):
+    with pytest.raises(
+        ValueError, match=re.escape("expected hx of shape (2, 20), got (2, 1, 20)")
+    ):
         rnn(torch.zeros(7, 10), torch.zeros(2, 1, 20))  # unbatched input, batched state
 
 
 def test_bidirectional_state_counts_directions():
     gru = rnnbook.nn.GRU(3, 5, num_layers=2, bidirectional=True)
-    with pytest.raises(ValueError, match=re.escape("expected hx of shape (4, 2, 5), got (2, 2, 5)")):
+    with pytest.raises(
+        ValueError, match=re.escape("expected hx of shape (4, 2, 5), got (2, 2, 5)")
+    ):
         gru(torch.zeros(6, 2, 3), torch.zeros(2, 2, 5))
 
 
 def test_batch_mismatch_between_input_and_state():
     lstm = rnnbook.nn.LSTM(3, 5, batch_first=True)
     h0, c0 = torch.zeros(1, 4, 5), torch.zeros(1, 2, 5)
-    with pytest.raises(ValueError, match=r"batch size mismatch: input has batch size 2 but "
-                                         r"hx\[0\] \(h_0\) has 4"):
+    with pytest.raises(
+        ValueError,
+        match=r"batch size mismatch: input has batch size 2 but "
+        r"hx\[0\] \(h_0\) has 4",
+    ):
         lstm(torch.zeros(2, 6, 3), (h0, c0))
     cell = rnnbook.nn.RNNCell(3, 5)
-    with pytest.raises(ValueError, match=re.escape("expected hx of shape (2, 5), got (3, 5)")):
+    with pytest.raises(
+        ValueError, match=re.escape("expected hx of shape (2, 5), got (3, 5)")
+    ):
         cell(torch.zeros(2, 3), torch.zeros(3, 5))
 
 
 def test_lstm_state_must_be_a_pair():
     lstm = rnnbook.nn.LSTM(3, 5)
-    with pytest.raises(TypeError, match=r"expected hx to be a tuple \(h_0, c_0\) of two tensors, got Tensor"):
+    with pytest.raises(
+        TypeError,
+        match=r"expected hx to be a tuple \(h_0, c_0\) of two tensors, got Tensor",
+    ):
         lstm(torch.zeros(6, 2, 3), torch.zeros(1, 2, 5))
     with pytest.raises(TypeError, match="got tuple of length 1"):
         rnnbook.nn.LSTMCell(3, 5)(torch.zeros(2, 3), (torch.zeros(2, 5),))
-    with pytest.raises(TypeError, match=r"expected hx\[1\] \(c_0\) to be a torch.Tensor, got list"):
+    with pytest.raises(
+        TypeError, match=r"expected hx\[1\] \(c_0\) to be a torch.Tensor, got list"
+    ):
         lstm(torch.zeros(6, 2, 3), (torch.zeros(1, 2, 5), [0.0]))
 
 
@@ -83,24 +113,33 @@ def test_state_must_be_a_tensor():
 
 def test_dtype_mismatch():
     rnn = rnnbook.nn.RNN(3, 4, dtype=torch.float64)
-    with pytest.raises(TypeError, match=r"expected input of dtype torch.float64 .* got torch.float32"):
+    with pytest.raises(
+        TypeError, match=r"expected input of dtype torch.float64 .* got torch.float32"
+    ):
         rnn(torch.zeros(5, 2, 3))
     with pytest.raises(TypeError, match="expected hx of dtype torch.float64"):
         rnn(torch.zeros(5, 2, 3, dtype=torch.float64), torch.zeros(1, 2, 4))
 
 
 def test_empty_sequence_is_refused_but_an_empty_batch_is_not():
-    with pytest.raises(ValueError, match=re.escape("expected a sequence of length L >= 1, got input "
-                                                   "of shape (0, 2, 3) (L = 0)")):
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "expected a sequence of length L >= 1, got input of shape (0, 2, 3) (L = 0)"
+        ),
+    ):
         rnnbook.nn.GRU(3, 4)(torch.zeros(0, 2, 3))
-    with pytest.raises(ValueError, match=re.escape("got input of shape (2, 0, 3) (L = 0)")):
+    with pytest.raises(
+        ValueError, match=re.escape("got input of shape (2, 0, 3) (L = 0)")
+    ):
         rnnbook.nn.LSTM(3, 4, batch_first=True)(torch.zeros(2, 0, 3))
     for kind in ["RNN", "LSTM", "GRU"]:  # N = 0 works in torch.nn, so it must work here
         for batch_first in (False, True):
             kwargs = dict(num_layers=2, bidirectional=True, batch_first=batch_first)
             x = torch.zeros((0, 5, 3) if batch_first else (5, 0, 3))
-            (out, state), (ref_out, ref_state) = [getattr(lib, kind)(3, 4, **kwargs)(x)
-                                                  for lib in (rnnbook.nn, torch.nn)]
+            (out, state), (ref_out, ref_state) = [
+                getattr(lib, kind)(3, 4, **kwargs)(x) for lib in (rnnbook.nn, torch.nn)
+            ]
             assert out.shape == ref_out.shape
             for h, ref_h in zip(as_tuple(state), as_tuple(ref_state)):
                 assert h.shape == ref_h.shape == (4, 0, 4)
@@ -130,24 +169,46 @@ BAD_LAYER_INPUT = [
     ("wrong feature size, unbatched", lambda k: (torch.zeros(5, 7),)),
     ("float64 input", lambda k: (torch.zeros(5, 2, 3, dtype=torch.float64),)),
     ("integer input", lambda k: (torch.zeros(5, 2, 3, dtype=torch.int64),)),
-    ("state with another batch size", lambda k: (torch.zeros(5, 2, 3), _state(k, (1, 3, 4)))),
-    ("state with another hidden size", lambda k: (torch.zeros(5, 2, 3), _state(k, (1, 2, 5)))),
-    ("2-D state for batched input", lambda k: (torch.zeros(5, 2, 3), _state(k, (2, 4)))),
-    ("3-D state for unbatched input", lambda k: (torch.zeros(5, 3), _state(k, (1, 1, 4)))),
-    ("float64 state", lambda k: (torch.zeros(5, 2, 3), _state(k, (1, 2, 4), torch.float64))),
+    (
+        "state with another batch size",
+        lambda k: (torch.zeros(5, 2, 3), _state(k, (1, 3, 4))),
+    ),
+    (
+        "state with another hidden size",
+        lambda k: (torch.zeros(5, 2, 3), _state(k, (1, 2, 5))),
+    ),
+    (
+        "2-D state for batched input",
+        lambda k: (torch.zeros(5, 2, 3), _state(k, (2, 4))),
+    ),
+    (
+        "3-D state for unbatched input",
+        lambda k: (torch.zeros(5, 3), _state(k, (1, 1, 4))),
+    ),
+    (
+        "float64 state",
+        lambda k: (torch.zeros(5, 2, 3), _state(k, (1, 2, 4), torch.float64)),
+    ),
     ("sequence of length 0", lambda k: (torch.zeros(0, 2, 3),)),
     ("NumPy input", lambda k: (np.zeros((5, 2, 3), dtype=np.float32),)),
     ("nested list as input", lambda k: ([[[0.0, 1.0, 2.0]]],)),
     ("NumPy state", lambda k: (torch.zeros(5, 2, 3), _numpy_state(k, (1, 2, 4)))),
     ("a number as state", lambda k: (torch.zeros(5, 2, 3), 0.0)),
-    ("a tuple of three states", lambda k: (torch.zeros(5, 2, 3), (torch.zeros(1, 2, 4),) * 3)),
+    (
+        "a tuple of three states",
+        lambda k: (torch.zeros(5, 2, 3), (torch.zeros(1, 2, 4),) * 3),
+    ),
 ]
-# An LSTM's state is a pair (h_0, c_0); for RNN and GRU these are other mistakes (or no mistake).
+# An LSTM's state is a pair (h_0, c_0); for RNN and GRU these are other mistakes (or no
+# mistake).
 BAD_LSTM_STATE = [
     ("one tensor instead of (h_0, c_0)", (torch.zeros(5, 2, 3), torch.zeros(1, 2, 4))),
     ("a stacked (2, 1, 2, 4) tensor", (torch.zeros(5, 2, 3), torch.zeros(2, 1, 2, 4))),
     ("a tuple of one tensor", (torch.zeros(5, 2, 3), (torch.zeros(1, 2, 4),))),
-    ("a list of two tensors, the second a list", (torch.zeros(5, 2, 3), (torch.zeros(1, 2, 4), [0.0]))),
+    (
+        "a list of two tensors, the second a list",
+        (torch.zeros(5, 2, 3), (torch.zeros(1, 2, 4), [0.0])),
+    ),
 ]
 BAD_LSTM_CELL_STATE = [
     ("one tensor instead of (h, c)", (torch.zeros(2, 3), torch.zeros(2, 4))),
@@ -161,7 +222,10 @@ BAD_CELL_INPUT = [
     ("wrong feature size, unbatched", lambda k: (torch.zeros(7),)),
     ("float64 input", lambda k: (torch.zeros(2, 3, dtype=torch.float64),)),
     ("state with another batch size", lambda k: (torch.zeros(2, 3), _state(k, (3, 4)))),
-    ("state with another hidden size", lambda k: (torch.zeros(2, 3), _state(k, (2, 5)))),
+    (
+        "state with another hidden size",
+        lambda k: (torch.zeros(2, 3), _state(k, (2, 5))),
+    ),
     ("float64 state", lambda k: (torch.zeros(2, 3), _state(k, (2, 4), torch.float64))),
     ("NumPy input", lambda k: (np.zeros((2, 3), dtype=np.float32),)),
     ("NumPy state", lambda k: (torch.zeros(2, 3), _numpy_state(k, (2, 4)))),
@@ -169,55 +233,86 @@ BAD_CELL_INPUT = [
 ]
 
 
-@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"])
+@pytest.mark.parametrize(
+    "kind", ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
+)
 def test_errors_are_also_what_torch_nn_raises(kind):
-    """Code written for torch.nn catches torch's exception class; ours must be an instance of it
-    too (while saying more: the expected and the received shape or dtype)."""
-    cases = [(what, make_args(kind)) for what, make_args in
-             (BAD_CELL_INPUT if kind.endswith("Cell") else BAD_LAYER_INPUT)]
+    """Code written for torch.nn catches torch's exception class; ours must be an
+    instance of it too (while saying more: the expected and the received shape or
+    dtype)."""
+    cases = [
+        (what, make_args(kind))
+        for what, make_args in (
+            BAD_CELL_INPUT if kind.endswith("Cell") else BAD_LAYER_INPUT
+        )
+    ]
     cases += {"LSTM": BAD_LSTM_STATE, "LSTMCell": BAD_LSTM_CELL_STATE}.get(kind, [])
     for what, args in cases:
         with pytest.raises(Exception) as theirs:
             getattr(torch.nn, kind)(3, 4)(*args)
         with pytest.raises(Exception) as ours:
             getattr(rnnbook.nn, kind)(3, 4)(*args)
-        assert isinstance(ours.value, theirs.type), \
-            f"{kind}, {what}: torch.nn raises {theirs.type.__name__}, rnnbook.nn {type(ours.value).__mro__}"
-        assert "expected" in str(ours.value) and "got" in str(ours.value), (kind, what, str(ours.value))
+        assert isinstance(ours.value, theirs.type), (
+            f"{kind}, {what}: torch.nn raises {theirs.type.__name__}, rnnbook.nn "
+            f"{type(ours.value).__mro__}"
+        )
+        assert "expected" in str(ours.value) and "got" in str(ours.value), (
+            kind,
+            what,
+            str(ours.value),
+        )
 
 
 def test_constructor_arguments():
     with pytest.raises(NotImplementedError, match="proj_size=0, got proj_size=2"):
         rnnbook.nn.LSTM(3, 5, proj_size=2)
     for bad in (-1, 5, 6):  # what torch.nn refuses with a ValueError, so do we
-        with pytest.raises(ValueError, match=f"0 <= proj_size < hidden_size = 5, got proj_size={bad}"):
+        with pytest.raises(
+            ValueError, match=f"0 <= proj_size < hidden_size = 5, got proj_size={bad}"
+        ):
             rnnbook.nn.LSTM(3, 5, proj_size=bad)
         with pytest.raises(ValueError):
             torch.nn.LSTM(3, 5, proj_size=bad)
-    with pytest.raises(ValueError, match="expected nonlinearity 'tanh' or 'relu', got 'sigmoid'"):
+    with pytest.raises(
+        ValueError, match="expected nonlinearity 'tanh' or 'relu', got 'sigmoid'"
+    ):
         rnnbook.nn.RNN(3, 5, nonlinearity="sigmoid")
     with pytest.raises(ValueError, match="expected nonlinearity"):
         rnnbook.nn.RNNCell(3, 5, nonlinearity="gelu")
-    with pytest.raises(ValueError, match=r"expected dropout to be a number in \[0, 1\].*got 1.5"):
+    with pytest.raises(
+        ValueError, match=r"expected dropout to be a number in \[0, 1\].*got 1.5"
+    ):
         rnnbook.nn.GRU(3, 5, num_layers=2, dropout=1.5)
     with pytest.raises(ValueError, match="expected hidden_size > 0, got 0"):
         rnnbook.nn.RNN(3, 0)
     with pytest.raises(TypeError, match="expected input_size to be an int, got float"):
         rnnbook.nn.LSTMCell(3.0, 4)
-    with pytest.raises(TypeError, match="expected bidirectional to be a bool, got 'yes'"):
+    with pytest.raises(
+        TypeError, match="expected bidirectional to be a bool, got 'yes'"
+    ):
         rnnbook.nn.GRU(3, 4, bidirectional="yes")
     with pytest.raises(ValueError, match="expected num_layers > 0, got 0"):
         rnnbook.nn.LSTM(3, 4, num_layers=0)
 
 
 def test_constructor_accepts_what_torch_nn_accepts():
-    """NumPy integers as sizes, and bidirectional given as 0 or 1, as torch.nn allows; but not a
-    bool as a size (``RNN(3, 4, True)`` means ``num_layers=True``, surely a slip)."""
+    """NumPy integers as sizes, and bidirectional given as 0 or 1, as torch.nn allows;
+    but not a bool as a size (``RNN(3, 4, True)`` means ``num_layers=True``, surely a
+    slip)."""
     import numpy as np
 
-    lstm = rnnbook.nn.LSTM(np.int64(3), np.int64(4), num_layers=np.int64(2), bidirectional=1)
-    assert (lstm.input_size, lstm.hidden_size, lstm.num_layers, lstm.bidirectional) == (3, 4, 2, True)
-    assert type(lstm.num_layers) is int and "weight_hh_l1_reverse" in dict(lstm.named_parameters())
+    lstm = rnnbook.nn.LSTM(
+        np.int64(3), np.int64(4), num_layers=np.int64(2), bidirectional=1
+    )
+    assert (lstm.input_size, lstm.hidden_size, lstm.num_layers, lstm.bidirectional) == (
+        3,
+        4,
+        2,
+        True,
+    )
+    assert type(lstm.num_layers) is int and "weight_hh_l1_reverse" in dict(
+        lstm.named_parameters()
+    )
     assert rnnbook.nn.GRUCell(np.int32(3), 4).weight_ih.shape == (12, 3)
     assert rnnbook.nn.RNN(3, 4, bidirectional=0).bidirectional is False
     with pytest.raises(TypeError, match="expected num_layers to be an int, got bool"):
@@ -232,17 +327,28 @@ def test_proj_size_zero_is_accepted_and_positional_order_is_torchs():
     assert repr(lstm) == repr(ref)
     rnn = rnnbook.nn.RNN(3, 4, 2, "relu", False, True)
     assert repr(rnn) == repr(torch.nn.RNN(3, 4, 2, "relu", False, True))
-    assert (rnn.nonlinearity, rnn.mode, rnn.bias, rnn.batch_first) == ("relu", "RNN_RELU", False, True)
+    assert (rnn.nonlinearity, rnn.mode, rnn.bias, rnn.batch_first) == (
+        "relu",
+        "RNN_RELU",
+        False,
+        True,
+    )
 
 
 def test_packed_input_must_have_two_dimensional_data():
-    """Packing an (L, N) tensor gives 1-D data: there is no unbatched form of packed input."""
+    """Packing an (L, N) tensor gives 1-D data: there is no unbatched form of packed
+    input.
+    """
     from torch.nn.utils.rnn import pack_padded_sequence
 
     for L in (4, 2):  # 5 valid steps, then 3: as many as there are features
         packed = pack_padded_sequence(torch.zeros(L, 2), torch.tensor([L, 1]))
         with pytest.raises(RuntimeError):
             torch.nn.GRU(3, 4)(packed)
-        with pytest.raises(RuntimeError, match=re.escape(
-                f"expected input of shape (number of valid steps, 3), got ({L + 1},)")):
+        with pytest.raises(
+            RuntimeError,
+            match=re.escape(
+                f"expected input of shape (number of valid steps, 3), got ({L + 1},)"
+            ),
+        ):
             rnnbook.nn.GRU(3, 4)(packed)

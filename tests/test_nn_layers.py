@@ -1,8 +1,8 @@
 """rnnbook.nn.RNN / LSTM / GRU against the oracle torch.nn, in float64.
 
-Outputs, final states and the gradients with respect to the input, the initial state and every
-parameter must agree to ~1e-10 relative on random configurations; parameters must be
-interchangeable through load_state_dict(strict=True) both ways.
+Outputs, final states and the gradients with respect to the input, the initial state and
+every parameter must agree to ~1e-10 relative on random configurations; parameters must
+be interchangeable through load_state_dict(strict=True) both ways.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ F64 = torch.float64
 def make_pair(kind, *, mine_first=False, seed=0, **kwargs):
     """A torch.nn module and an rnnbook.nn module with the same parameters.
 
-    mine_first: build rnnbook's module and load its state_dict into torch's (the other way)."""
+    mine_first: build rnnbook's module and load its state_dict into torch's (the other
+    way)."""
     torch.manual_seed(seed)
     ref = getattr(torch.nn, kind)(dtype=F64, **kwargs)
     mine = getattr(rnnbook.nn, kind)(dtype=F64, **kwargs)
@@ -38,8 +39,9 @@ def as_tuple(state):
 
 
 def run_and_grad(module, x, hx, seed=0):
-    """Forward, a random linear loss on every output (the same weights for the same ``seed``
-    and shapes) and the gradients w.r.t. the input, the initial state and every parameter."""
+    """Forward, a random linear loss on every output (the same weights for the same
+    ``seed`` and shapes) and the gradients w.r.t. the input, the initial state and every
+    parameter."""
     output, state = module(x, hx)
     outs = [output] + list(as_tuple(state))
     g = torch.Generator().manual_seed(seed)
@@ -55,10 +57,31 @@ def assert_same(ref_vals, my_vals):
         torch.testing.assert_close(b, a, rtol=1e-10, atol=1e-12)
 
 
-def check_against_torch(kind, *, num_layers, bidirectional, batch_first, bias, batched,
-                        with_state, N, L, H_in, H, nonlinearity="tanh", mine_first=False, seed=0):
-    kwargs = dict(input_size=H_in, hidden_size=H, num_layers=num_layers, bias=bias,
-                  batch_first=batch_first, bidirectional=bidirectional)
+def check_against_torch(
+    kind,
+    *,
+    num_layers,
+    bidirectional,
+    batch_first,
+    bias,
+    batched,
+    with_state,
+    N,
+    L,
+    H_in,
+    H,
+    nonlinearity="tanh",
+    mine_first=False,
+    seed=0,
+):
+    kwargs = dict(
+        input_size=H_in,
+        hidden_size=H,
+        num_layers=num_layers,
+        bias=bias,
+        batch_first=batch_first,
+        bidirectional=bidirectional,
+    )
     if kind == "RNN":
         kwargs["nonlinearity"] = nonlinearity
     ref, mine = make_pair(kind, mine_first=mine_first, seed=seed, **kwargs)
@@ -72,8 +95,10 @@ def check_against_torch(kind, *, num_layers, bidirectional, batch_first, bias, b
     x = torch.randn(shape, generator=g, dtype=F64, requires_grad=True)
     hx = None
     if with_state:
-        states = [torch.randn(state_shape, generator=g, dtype=F64, requires_grad=True)
-                  for _ in range(2 if kind == "LSTM" else 1)]
+        states = [
+            torch.randn(state_shape, generator=g, dtype=F64, requires_grad=True)
+            for _ in range(2 if kind == "LSTM" else 1)
+        ]
         hx = tuple(states) if kind == "LSTM" else states[0]
     ref_out, ref_grads = run_and_grad(ref, x, hx, seed)
     my_out, my_grads = run_and_grad(mine, x, hx, seed)
@@ -82,32 +107,85 @@ def check_against_torch(kind, *, num_layers, bidirectional, batch_first, bias, b
 
 
 @settings(max_examples=40, deadline=None)
-@given(kind=st.sampled_from(KINDS), num_layers=st.integers(1, 3), bidirectional=st.booleans(),
-       batch_first=st.booleans(), bias=st.booleans(), batched=st.booleans(),
-       with_state=st.booleans(), N=st.integers(1, 3), L=st.integers(1, 5),
-       H_in=st.integers(1, 4), H=st.integers(1, 4), nonlinearity=st.sampled_from(["tanh", "relu"]),
-       mine_first=st.booleans(), seed=st.integers(0, 2**16))
-def test_layers_match_torch_random_configs(kind, num_layers, bidirectional, batch_first, bias,
-                                           batched, with_state, N, L, H_in, H, nonlinearity,
-                                           mine_first, seed):
-    check_against_torch(kind, num_layers=num_layers, bidirectional=bidirectional,
-                        batch_first=batch_first, bias=bias, batched=batched,
-                        with_state=with_state, N=N, L=L, H_in=H_in, H=H,
-                        nonlinearity=nonlinearity, mine_first=mine_first, seed=seed)
+@given(
+    kind=st.sampled_from(KINDS),
+    num_layers=st.integers(1, 3),
+    bidirectional=st.booleans(),
+    batch_first=st.booleans(),
+    bias=st.booleans(),
+    batched=st.booleans(),
+    with_state=st.booleans(),
+    N=st.integers(1, 3),
+    L=st.integers(1, 5),
+    H_in=st.integers(1, 4),
+    H=st.integers(1, 4),
+    nonlinearity=st.sampled_from(["tanh", "relu"]),
+    mine_first=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+def test_layers_match_torch_random_configs(
+    kind,
+    num_layers,
+    bidirectional,
+    batch_first,
+    bias,
+    batched,
+    with_state,
+    N,
+    L,
+    H_in,
+    H,
+    nonlinearity,
+    mine_first,
+    seed,
+):
+    check_against_torch(
+        kind,
+        num_layers=num_layers,
+        bidirectional=bidirectional,
+        batch_first=batch_first,
+        bias=bias,
+        batched=batched,
+        with_state=with_state,
+        N=N,
+        L=L,
+        H_in=H_in,
+        H=H,
+        nonlinearity=nonlinearity,
+        mine_first=mine_first,
+        seed=seed,
+    )
 
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_layers_match_torch_larger(kind, bidirectional):
-    check_against_torch(kind, num_layers=2, bidirectional=bidirectional, batch_first=True,
-                        bias=True, batched=True, with_state=True, N=4, L=12, H_in=5, H=7)
+    check_against_torch(
+        kind,
+        num_layers=2,
+        bidirectional=bidirectional,
+        batch_first=True,
+        bias=True,
+        batched=True,
+        with_state=True,
+        N=4,
+        L=12,
+        H_in=5,
+        H=7,
+    )
 
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("bidirectional", [False, True])
 @pytest.mark.parametrize("bias", [False, True])
 def test_parameters_names_shapes_order_and_init_match(kind, bidirectional, bias):
-    kwargs = dict(input_size=3, hidden_size=5, num_layers=3, bias=bias, bidirectional=bidirectional)
+    kwargs = dict(
+        input_size=3,
+        hidden_size=5,
+        num_layers=3,
+        bias=bias,
+        bidirectional=bidirectional,
+    )
     torch.manual_seed(7)
     ref = getattr(torch.nn, kind)(**kwargs)
     torch.manual_seed(7)
@@ -118,7 +196,7 @@ def test_parameters_names_shapes_order_and_init_match(kind, bidirectional, bias)
     # Same seed, same draws in the same order: the default initialisation is torch's.
     for (_, a), (_, b) in zip(ref_params, my_params):
         assert torch.equal(a, b)
-    bound = 1 / 5 ** 0.5
+    bound = 1 / 5**0.5
     assert all(p.abs().max() <= bound for p in mine.parameters())
     assert repr(mine) == repr(ref)
     mine.flatten_parameters()  # a no-op kept for drop-in compatibility
@@ -133,8 +211,9 @@ def test_strict_load_rejects_a_different_architecture():
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_dropout_eval_mode_equals_torch(kind):
-    ref, mine = make_pair(kind, input_size=3, hidden_size=4, num_layers=3, dropout=0.5,
-                          bidirectional=True)
+    ref, mine = make_pair(
+        kind, input_size=3, hidden_size=4, num_layers=3, dropout=0.5, bidirectional=True
+    )
     ref.eval(), mine.eval()
     x = torch.randn(6, 2, 3, dtype=F64)
     assert_same(ref(x)[0:1], mine(x)[0:1])
@@ -153,7 +232,8 @@ def test_dropout_train_mode_drops(kind):
     out_b = mine(x)[0]
     assert not torch.allclose(out_a, out_eval)
     assert not torch.allclose(out_a, out_b)  # a fresh mask every call
-    # The same random stream as torch.nn: with the same seed, the same units are dropped.
+    # The same random stream as torch.nn: with the same seed, the same units are
+    # dropped.
     ref, _ = make_pair(kind, input_size=3, hidden_size=8, num_layers=2, dropout=0.5)
     ref.train()
     torch.manual_seed(0)
@@ -162,8 +242,8 @@ def test_dropout_train_mode_drops(kind):
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_dropout_one_cuts_the_layers_apart(kind):
-    """p = 1 zeroes everything between layers: the top layer then sees only zeros, so the
-    output cannot depend on the input; in eval mode it does."""
+    """p = 1 zeroes everything between layers: the top layer then sees only zeros, so
+    the output cannot depend on the input; in eval mode it does."""
     _, mine = make_pair(kind, input_size=3, hidden_size=4, num_layers=2, dropout=1.0)
     x1, x2 = torch.randn(5, 2, 3, dtype=F64), torch.randn(5, 2, 3, dtype=F64)
     mine.train()
@@ -175,11 +255,20 @@ def test_dropout_one_cuts_the_layers_apart(kind):
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("enforce_sorted", [False, True])
 @pytest.mark.parametrize("bidirectional", [False, True])
-def test_dropout_with_packed_input_draws_torchs_mask(kind, enforce_sorted, bidirectional):
-    """torch.nn draws the dropout mask over the packed data (only the valid steps), not over a
-    padded batch: the same seed must drop the same units and leave the generator in the same state."""
-    ref, mine = make_pair(kind, input_size=3, hidden_size=5, num_layers=3, dropout=0.4,
-                          bidirectional=bidirectional)
+def test_dropout_with_packed_input_draws_torchs_mask(
+    kind, enforce_sorted, bidirectional
+):
+    """torch.nn draws the dropout mask over the packed data (only the valid steps), not
+    over a padded batch: the same seed must drop the same units and leave the generator
+    in the same state."""
+    ref, mine = make_pair(
+        kind,
+        input_size=3,
+        hidden_size=5,
+        num_layers=3,
+        dropout=0.4,
+        bidirectional=bidirectional,
+    )
     lengths = torch.tensor([6, 4, 3, 1] if enforce_sorted else [3, 6, 1, 4])
     x = torch.randn(6, 4, 3, dtype=F64, requires_grad=True)
     results = []
@@ -189,8 +278,10 @@ def test_dropout_with_packed_input_draws_torchs_mask(kind, enforce_sorted, bidir
         packed = pack_padded_sequence(x, lengths, enforce_sorted=enforce_sorted)
         out, state = module(packed)
         after = torch.rand(3, dtype=F64)  # the generator's state after the call
-        grads = torch.autograd.grad(out.data.sum() + sum(s.sum() for s in as_tuple(state)),
-                                    [x, *module.parameters()])
+        grads = torch.autograd.grad(
+            out.data.sum() + sum(s.sum() for s in as_tuple(state)),
+            [x, *module.parameters()],
+        )
         results.append(([out.data, *as_tuple(state), after], grads))
     assert_same(results[0][0], results[1][0])
     assert_same(results[0][1], results[1][1])
@@ -205,8 +296,14 @@ def test_dropout_warns_like_torch_for_one_layer():
 @pytest.mark.parametrize("enforce_sorted", [False, True])
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_packed_sequence_matches_torch(kind, enforce_sorted, bidirectional):
-    ref, mine = make_pair(kind, input_size=3, hidden_size=4, num_layers=2,
-                          bidirectional=bidirectional, batch_first=True)
+    ref, mine = make_pair(
+        kind,
+        input_size=3,
+        hidden_size=4,
+        num_layers=2,
+        bidirectional=bidirectional,
+        batch_first=True,
+    )
     D = 2 if bidirectional else 1
     lengths = torch.tensor([6, 4, 3, 1] if enforce_sorted else [3, 6, 1, 4])
     x = torch.randn(4, 6, 3, dtype=F64, requires_grad=True)
@@ -215,12 +312,16 @@ def test_packed_sequence_matches_torch(kind, enforce_sorted, bidirectional):
     hx = (h0, c0) if kind == "LSTM" else h0
     results = []
     for module in (ref, mine):
-        packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=enforce_sorted)
+        packed = pack_padded_sequence(
+            x, lengths, batch_first=True, enforce_sorted=enforce_sorted
+        )
         out, state = module(packed, hx)
         assert isinstance(out, torch.nn.utils.rnn.PackedSequence)
         g = torch.Generator().manual_seed(3)
-        loss = sum((s * torch.randn(s.shape, generator=g, dtype=F64)).sum()
-                   for s in [out.data, *as_tuple(state)])
+        loss = sum(
+            (s * torch.randn(s.shape, generator=g, dtype=F64)).sum()
+            for s in [out.data, *as_tuple(state)]
+        )
         grads = torch.autograd.grad(loss, [x, *as_tuple(hx), *module.parameters()])
         results.append(([out.data, out.batch_sizes, *as_tuple(state)], grads, out))
     assert_same(results[0][0], results[1][0])
@@ -230,21 +331,30 @@ def test_packed_sequence_matches_torch(kind, enforce_sorted, bidirectional):
         assert (a is None and b is None) or torch.equal(a, b)
 
 
-
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("cell", [False, True], ids=["layer", "cell"])
 def test_second_derivatives_pass_gradgradcheck(kind, cell):
-    """Autograd differentiates the step functions as written, so second derivatives (for a
-    gradient penalty, or Hessian-vector products) work, as they do for torch.nn in float64:
-    the gate split (unsafe_chunk) and the W_hh^T transposed once per sequence must not break
-    them. Checked with respect to the input, the initial state and W_hh."""
+    """Autograd differentiates the step functions as written, so second derivatives (for
+    a
+    gradient penalty, or Hessian-vector products) work, as they do for torch.nn in
+    float64: the gate split (unsafe_chunk) and the W_hh^T transposed once per sequence
+    must not break them. Checked with respect to the input, the initial state and
+    W_hh."""
     torch.manual_seed(5)
     if cell:
         module = getattr(rnnbook.nn, f"{kind}Cell")(2, 3, dtype=F64)
-        x, h0, name = torch.randn(2, 2, dtype=F64), torch.randn(2, 3, dtype=F64), "weight_hh"
+        x, h0, name = (
+            torch.randn(2, 2, dtype=F64),
+            torch.randn(2, 3, dtype=F64),
+            "weight_hh",
+        )
     else:
         module = getattr(rnnbook.nn, kind)(2, 3, bidirectional=True, dtype=F64)
-        x, h0, name = torch.randn(3, 2, 2, dtype=F64), torch.randn(2, 2, 3, dtype=F64), "weight_hh_l0"
+        x, h0, name = (
+            torch.randn(3, 2, 2, dtype=F64),
+            torch.randn(2, 2, 3, dtype=F64),
+            "weight_hh_l0",
+        )
     w_hh = getattr(module, name).detach().clone()
 
     def outputs(x, h0, w_hh):
@@ -262,7 +372,9 @@ def test_second_derivatives_pass_gradgradcheck(kind, cell):
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("bias", [True, False])
 def test_all_weights_is_torchs(kind, bias):
-    ref, mine = make_pair(kind, input_size=3, hidden_size=4, num_layers=2, bidirectional=True, bias=bias)
+    ref, mine = make_pair(
+        kind, input_size=3, hidden_size=4, num_layers=2, bidirectional=True, bias=bias
+    )
     assert len(mine.all_weights) == len(ref.all_weights) == 4
     for ours, theirs in zip(mine.all_weights, ref.all_weights):
         assert len(ours) == len(theirs) == (4 if bias else 2)

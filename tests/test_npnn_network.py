@@ -1,5 +1,6 @@
-"""rnnbook.npnn.SoftmaxRNN, the BPTT chapter's network: against a torch reimplementation,
-finite differences, and the literal sums over time; plus one_hot and clear errors."""
+"""rnnbook.npnn.SoftmaxRNN, the BPTT chapter's network: against a torch
+reimplementation, finite differences, and the literal sums over time; plus one_hot and
+clear errors."""
 
 from __future__ import annotations
 
@@ -24,8 +25,9 @@ class TorchSoftmaxRNN(torch.nn.Module):
     def forward(self, x, targets, h0):
         hs, h_n = self.rnn(x, h0[None])
         logits = self.fc(hs)
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
-                                                 targets.reshape(-1), reduction="sum")
+        loss = torch.nn.functional.cross_entropy(
+            logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), reduction="sum"
+        )
         return loss, logits, h_n[0]
 
 
@@ -36,12 +38,21 @@ def make_net(H_in, H, K, seed):
 
 
 @settings(max_examples=15, deadline=None)
-@given(N=st.integers(1, 3), L=st.integers(1, 6), H_in=st.integers(2, 5), H=st.integers(1, 5),
-       K=st.integers(2, 5), seed=st.integers(0, 2**16), indices=st.booleans())
+@given(
+    N=st.integers(1, 3),
+    L=st.integers(1, 6),
+    H_in=st.integers(2, 5),
+    H=st.integers(1, 5),
+    K=st.integers(2, 5),
+    seed=st.integers(0, 2**16),
+    indices=st.booleans(),
+)
 def test_matches_torch(N, L, H_in, H, K, seed, indices):
     net = make_net(H_in, H, K, seed)
     rng = np.random.default_rng(seed + 1)
-    inputs = rng.integers(0, H_in, size=(N, L)) if indices else rng.normal(size=(N, L, H_in))
+    inputs = (
+        rng.integers(0, H_in, size=(N, L)) if indices else rng.normal(size=(N, L, H_in))
+    )
     targets, h0 = rng.integers(0, K, size=(N, L)), rng.normal(size=(N, H))
     loss, grads, h_last = net.loss_and_grads(inputs, targets, h0)
 
@@ -53,12 +64,19 @@ def test_matches_torch(N, L, H_in, H, K, seed, indices):
     tloss.backward()
 
     assert loss == pytest.approx(tloss.item(), rel=1e-12)
-    np.testing.assert_allclose(net.forward(inputs, h0)[0], tlogits.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(
+        net.forward(inputs, h0)[0], tlogits.detach().numpy(), rtol=1e-12
+    )
     np.testing.assert_allclose(h_last, th_last.detach().numpy(), rtol=1e-12, atol=1e-14)
     tparams = dict(tnet.named_parameters())
     for name, torch_name in npnn.TORCH_NAMES.items():
-        np.testing.assert_allclose(grads[name], tparams[torch_name].grad.numpy(),
-                                   rtol=1e-10, atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(
+            grads[name],
+            tparams[torch_name].grad.numpy(),
+            rtol=1e-10,
+            atol=1e-12,
+            err_msg=name,
+        )
 
 
 @pytest.mark.parametrize("N,L,h0", [(1, 1, False), (2, 5, True), (3, 8, False)])
@@ -73,7 +91,9 @@ def test_shortcut_equals_the_literal_sums_over_time(N, L, h0):
     np.testing.assert_array_equal(h_last, h_last_n)
     assert set(grads) == set(grads_n) == set(net.params)
     for k in grads:
-        np.testing.assert_allclose(grads[k], grads_n[k], rtol=1e-12, atol=1e-14, err_msg=k)
+        np.testing.assert_allclose(
+            grads[k], grads_n[k], rtol=1e-12, atol=1e-14, err_msg=k
+        )
 
 
 def test_gradients_pass_finite_differences():
@@ -82,10 +102,14 @@ def test_gradients_pass_finite_differences():
     inputs, targets = rng.normal(size=(2, 5, 3)), rng.integers(0, 3, size=(2, 5))
     h0 = rng.normal(size=(2, 4))
     _, grads, _ = net.loss_and_grads(inputs, targets, h0)
-    report = check_gradients(lambda: net.loss_and_grads(inputs, targets, h0)[0], net.params, grads)
+    report = check_gradients(
+        lambda: net.loss_and_grads(inputs, targets, h0)[0], net.params, grads
+    )
     assert set(report.errors) == set(npnn.TORCH_NAMES)
     _, naive, _ = net.loss_and_grads_naive(inputs, targets, h0)
-    check_gradients(lambda: net.loss_and_grads_naive(inputs, targets, h0)[0], net.params, naive)
+    check_gradients(
+        lambda: net.loss_and_grads_naive(inputs, targets, h0)[0], net.params, naive
+    )
 
 
 def test_h_last_continues_the_sequence():
@@ -101,7 +125,9 @@ def test_h_last_continues_the_sequence():
 
 
 def test_one_hot():
-    np.testing.assert_array_equal(npnn.one_hot(np.array([[2, 0]]), 3), [[[0, 0, 1], [1, 0, 0]]])
+    np.testing.assert_array_equal(
+        npnn.one_hot(np.array([[2, 0]]), 3), [[[0, 0, 1], [1, 0, 0]]]
+    )
     with pytest.raises(ValueError, match=r"\[0, 2\], got values in \[0, 3\]"):
         npnn.one_hot(np.array([0, 3]), 3)
     with pytest.raises(TypeError, match="integer dtype, got dtype float64"):
@@ -113,23 +139,40 @@ def test_bad_input_and_params():
     with pytest.raises(ValueError, match="call init_params"):
         net.loss_and_grads(np.zeros((1, 2), int), np.zeros((1, 2), int))
     net.init_params(np.random.default_rng(0))
-    with pytest.raises(ValueError, match=r"expected inputs of shape \(N, L\) of class indices or "
-                                         r"\(N, L, 3\) of floats, got \(1, 2, 5\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"expected inputs of shape \(N, L\) of class indices or "
+        r"\(N, L, 3\) of floats, got \(1, 2, 5\)",
+    ):
         net.forward(np.zeros((1, 2, 5)))
     with pytest.raises(TypeError, match="integer dtype, got dtype float64"):
         net.forward(np.zeros((1, 2)))
     with pytest.raises(TypeError, match="float16"):
         net.forward(np.zeros((1, 2, 3), np.float16))
-    with pytest.raises(ValueError, match=r"expected targets of shape \(1, 2\) = \(N, L\), got \(2, 1\)"):
+    with pytest.raises(
+        ValueError, match=r"expected targets of shape \(1, 2\) = \(N, L\), got \(2, 1\)"
+    ):
         net.loss_and_grads(np.zeros((1, 2), int), np.zeros((2, 1), int))
     with pytest.raises(ValueError, match=r"\[0, 1\]"):  # K = 2 classes
         net.loss_and_grads(np.zeros((1, 2), int), np.array([[0, 2]]))
-    with pytest.raises(ValueError, match=r"expected h0 of shape \(1, 4\) = \(N, H\), got \(1, 3\)"):
-        net.loss_and_grads(np.zeros((1, 2), int), np.zeros((1, 2), int), np.zeros((1, 3)))
+    with pytest.raises(
+        ValueError, match=r"expected h0 of shape \(1, 4\) = \(N, H\), got \(1, 3\)"
+    ):
+        net.loss_and_grads(
+            np.zeros((1, 2), int), np.zeros((1, 2), int), np.zeros((1, 3))
+        )
     bad = dict(net.params, weight_hy=np.zeros((2, 5)))
-    with pytest.raises(ValueError, match=r"expected params\['weight_hy'\] of shape \(2, 4\), got \(2, 5\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"expected params\['weight_hy'\] of shape \(2, 4\), got \(2, 5\)",
+    ):
         npnn.SoftmaxRNN(3, 4, 2, params=bad)
     with pytest.raises(ValueError, match="'bias_y'"):
-        npnn.SoftmaxRNN(3, 4, 2, params={k: v for k, v in net.params.items() if k != "bias_y"})
-    with pytest.raises(ValueError, match=r"expected params\['weight_ih'\] of shape \(4, 2\), got \(4, 3\)"):
+        npnn.SoftmaxRNN(
+            3, 4, 2, params={k: v for k, v in net.params.items() if k != "bias_y"}
+        )
+    with pytest.raises(
+        ValueError,
+        match=r"expected params\['weight_ih'\] of shape \(4, 2\), got \(4, 3\)",
+    ):
         npnn.SoftmaxRNN(2, 4, 2, params=net.params)

@@ -1,5 +1,6 @@
 """rnnbook.npnn: RNN (tanh, relu), LSTM and GRU forward and backward, per cell and per
-sequence, against central finite differences and against torch.nn + torch.autograd (float64)."""
+sequence, against central finite differences and against torch.nn + torch.autograd
+(float64)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ NSTATES = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 2, "gru": 1}
 PARAMS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
 
-# --- one calling convention for the four kinds: states are lists ([h] or [h, c]) ---------------
+# --- one calling convention for the four kinds: states are lists ([h] or [h, c]) ------
+
 
 def seq_forward(kind, x, states, p):
     if kind == "lstm":
@@ -62,8 +64,11 @@ def cell_backward(kind, dstates, cache):
 
 def torch_module(kind, H_in, H, p, cell=False):
     """The torch.nn counterpart in float64, loaded with the very same numbers."""
-    cls = {"rnn": (torch.nn.RNN, torch.nn.RNNCell), "lstm": (torch.nn.LSTM, torch.nn.LSTMCell),
-           "gru": (torch.nn.GRU, torch.nn.GRUCell)}[CELL[kind]][cell]
+    cls = {
+        "rnn": (torch.nn.RNN, torch.nn.RNNCell),
+        "lstm": (torch.nn.LSTM, torch.nn.LSTMCell),
+        "gru": (torch.nn.GRU, torch.nn.GRUCell),
+    }[CELL[kind]][cell]
     kw = {"nonlinearity": kind[4:]} if CELL[kind] == "rnn" else {}
     if not cell:
         kw["batch_first"] = True
@@ -79,20 +84,27 @@ def make_case(kind, N, L, H_in, H, seed, zero_state=False):
     rng = np.random.default_rng(seed)
     p = npnn.init_params(rng, H_in, H, CELL[kind])
     x = rng.normal(size=(N, L, H_in))
-    states = [np.zeros((N, H)) if zero_state else rng.normal(size=(N, H))
-              for _ in range(NSTATES[kind])]
+    states = [
+        np.zeros((N, H)) if zero_state else rng.normal(size=(N, H))
+        for _ in range(NSTATES[kind])
+    ]
     dhs = rng.normal(size=(N, L, H))  # ℒ = Σ hs ⊙ dhs + Σ_j state_n[j] ⊙ dstates[j]
     dstates = [rng.normal(size=(N, H)) for _ in range(NSTATES[kind])]
     return p, x, states, dhs, dstates
 
 
-# --- finite differences ---------------------------------------------------------------------
+# --- finite differences ---------------------------------------------------------------
+
 
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("N,L,H_in,H,zero_state", [(2, 4, 3, 3, False), (1, 1, 2, 4, True),
-                                                   (3, 5, 1, 2, False)])
+@pytest.mark.parametrize(
+    "N,L,H_in,H,zero_state",
+    [(2, 4, 3, 3, False), (1, 1, 2, 4, True), (3, 5, 1, 2, False)],
+)
 def test_sequence_backward_matches_finite_differences(kind, N, L, H_in, H, zero_state):
-    p, x, states, dhs, dstates = make_case(kind, N, L, H_in, H, seed=N * 100 + L, zero_state=zero_state)
+    p, x, states, dhs, dstates = make_case(
+        kind, N, L, H_in, H, seed=N * 100 + L, zero_state=zero_state
+    )
 
     def loss():
         hs, states_n, _ = seq_forward(kind, x, states, p)
@@ -100,7 +112,7 @@ def test_sequence_backward_matches_finite_differences(kind, N, L, H_in, H, zero_
 
     _, _, cache = seq_forward(kind, x, states, p)
     dx, dstates0, grads = seq_backward(kind, dhs, cache, dstates)
-    names = ["h0", "c0"][:len(states)]
+    names = ["h0", "c0"][: len(states)]
     values = {**p, "x": x, **dict(zip(names, states))}
     analytic = {**grads, "x": dx, **dict(zip(names, dstates0))}
     report = check_gradients(loss, values, analytic, eps=1e-5, tol=1e-4)
@@ -118,9 +130,14 @@ def test_cell_backward_matches_finite_differences(kind):
 
     _, cache = cell_forward(kind, x, states, p)
     dx, dprev, grads = cell_backward(kind, dstates, cache)
-    names = ["h_prev", "c_prev"][:len(states)]
-    check_gradients(loss, {**p, "x": x, **dict(zip(names, states))},
-                    {**grads, "x": dx, **dict(zip(names, dprev))}, eps=1e-5, tol=1e-4)
+    names = ["h_prev", "c_prev"][: len(states)]
+    check_gradients(
+        loss,
+        {**p, "x": x, **dict(zip(names, states))},
+        {**grads, "x": dx, **dict(zip(names, dprev))},
+        eps=1e-5,
+        tol=1e-4,
+    )
 
 
 def test_relu_backward_is_zero_where_the_unit_is_off():
@@ -134,16 +151,25 @@ def test_relu_backward_is_zero_where_the_unit_is_off():
     assert np.abs(g["weight_ih"][1:]).sum() > 0
 
 
-# --- torch.nn and torch.autograd as the oracle -------------------------------------------------
+# --- torch.nn and torch.autograd as the oracle ----------------------------------------
+
 
 def assert_close(ours, theirs, what):
-    np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=1e-10, atol=1e-12, err_msg=what)
+    np.testing.assert_allclose(
+        ours, theirs.detach().numpy(), rtol=1e-10, atol=1e-12, err_msg=what
+    )
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(kind=st.sampled_from(KINDS), N=st.integers(1, 3), L=st.integers(1, 6),
-       H_in=st.integers(1, 4), H=st.integers(1, 5), seed=st.integers(0, 2**16),
-       zero_state=st.booleans())
+@given(
+    kind=st.sampled_from(KINDS),
+    N=st.integers(1, 3),
+    L=st.integers(1, 6),
+    H_in=st.integers(1, 4),
+    H=st.integers(1, 5),
+    seed=st.integers(0, 2**16),
+    zero_state=st.booleans(),
+)
 def test_sequence_matches_torch(kind, N, L, H_in, H, seed, zero_state):
     p, x, states, dhs, dstates = make_case(kind, N, L, H_in, H, seed, zero_state)
     hs, states_n, cache = seq_forward(kind, x, states, p)
@@ -195,12 +221,15 @@ def test_cell_matches_torch_cell(kind, seed):
 @pytest.mark.parametrize("kind", KINDS)
 def test_params_from_state_dict_round_trip(kind):
     torch.manual_seed(0)
-    m, _ = torch_module(kind, 3, 4, npnn.init_params(np.random.default_rng(0), 3, 4, CELL[kind]))
+    m, _ = torch_module(
+        kind, 3, 4, npnn.init_params(np.random.default_rng(0), 3, 4, CELL[kind])
+    )
     torch.nn.init.normal_(m.weight_hh_l0)  # make sure we copy what torch holds now
     p = npnn.params_from_state_dict(m.state_dict())
     assert all(p[k].dtype == np.float64 for k in PARAMS)
     x = np.random.default_rng(2).normal(size=(2, 5, 3))
-    hs, _, _ = seq_forward(kind, x, [None] * NSTATES[kind], p)  # None: zero initial state
+    # None: zero initial state
+    hs, _, _ = seq_forward(kind, x, [None] * NSTATES[kind], p)
     assert_close(hs, m(torch.from_numpy(x))[0], "outputs with zero initial state")
 
 

@@ -1,4 +1,6 @@
-"""Tests for rnnbook.text: tokenizer, vocabulary, the shipped reviews and Shakespeare, the toy grammar."""
+"""Tests for rnnbook.text: tokenizer, vocabulary, the shipped reviews and Shakespeare,
+the toy grammar.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +10,34 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rnnbook import text
 from rnnbook.text import (
-    GRAMMAR_WORDS, PAD, TAGS, UNK, Vocabulary, load_reviews, load_shakespeare, split_text, tokenize,
+    GRAMMAR_WORDS,
+    PAD,
+    TAGS,
+    UNK,
+    Vocabulary,
+    load_reviews,
+    load_shakespeare,
+    split_text,
+    tokenize,
     toy_grammar_tagging,
 )
 
+# --- tokenize -------------------------------------------------------------------------
 
-# --- tokenize ----------------------------------------------------------------------------------
 
 def test_tokenize_words_and_punctuation():
     assert tokenize("Not good. Don't buy!") == ["not", "good", ".", "don't", "buy", "!"]
-    assert tokenize('"Great" (really) -- 5 stars, 10/10?') == ["great", "really", "5", "stars", ",", "10", "10", "?"]
+    assert tokenize('"Great" (really) -- 5 stars, 10/10?') == [
+        "great",
+        "really",
+        "5",
+        "stars",
+        ",",
+        "10",
+        "10",
+        "?",
+    ]
     assert tokenize("") == [] and tokenize("   ") == []
 
 
@@ -36,15 +54,25 @@ def test_tokenize_is_idempotent_on_its_own_output(s):
     assert all(t == t.lower() and " " not in t for t in tokens)
 
 
-# --- Vocabulary --------------------------------------------------------------------------------
+# --- Vocabulary -----------------------------------------------------------------------
+
 
 def test_vocabulary_build_orders_by_count_then_alphabet():
     vocab = Vocabulary.build([["b", "a", "c"], ["a", "c", "d"], ["a"]])
     assert vocab.itos == [PAD, UNK, "a", "c", "b", "d"]
     assert (vocab.pad_id, vocab.unk_id, len(vocab)) == (0, 1, 6)
     assert "a" in vocab and "z" not in vocab
-    assert Vocabulary.build([["b", "a", "c"], ["a", "c", "d"]], min_count=2).itos == [PAD, UNK, "a", "c"]
-    assert Vocabulary.build([["b", "a", "c"], ["a", "c", "d"]], max_size=3).itos == [PAD, UNK, "a"]
+    assert Vocabulary.build([["b", "a", "c"], ["a", "c", "d"]], min_count=2).itos == [
+        PAD,
+        UNK,
+        "a",
+        "c",
+    ]
+    assert Vocabulary.build([["b", "a", "c"], ["a", "c", "d"]], max_size=3).itos == [
+        PAD,
+        UNK,
+        "a",
+    ]
 
 
 def test_vocabulary_encode_decode():
@@ -58,7 +86,11 @@ def test_vocabulary_encode_decode():
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.lists(st.sampled_from(list("abcdefgh")), max_size=8), min_size=1, max_size=6))
+@given(
+    st.lists(
+        st.lists(st.sampled_from(list("abcdefgh")), max_size=8), min_size=1, max_size=6
+    )
+)
 def test_vocabulary_round_trip(texts):
     vocab = Vocabulary.build(texts)
     for tokens in texts:
@@ -82,43 +114,60 @@ def test_vocabulary_errors():
     vocab = Vocabulary(["a"])
     with pytest.raises(TypeError, match="call tokenize"):
         vocab.encode("a b")
-    with pytest.raises(ValueError, match=r"expected ids in 0 .. 2, got values from 0 to 5"):
+    with pytest.raises(
+        ValueError, match=r"expected ids in 0 .. 2, got values from 0 to 5"
+    ):
         vocab.decode([0, 5])
     with pytest.raises(ValueError, match="1-D sequence of integer ids"):
         vocab.decode([[1, 2]])
 
 
-# --- reviews -------------------------------------------------------------------------------------
+# --- reviews --------------------------------------------------------------------------
+
 
 def test_load_reviews_contents():
     train, test = load_reviews("train"), load_reviews("test")
     assert (len(train), len(test)) == (4000, 1000)
     assert train.labels.dtype == np.int64 and set(np.unique(train.labels)) == {0, 1}
     assert int(train.labels.sum()) == 2600 and int(test.labels.sum()) == 658
-    assert len(set(train.products)) == 4000 and not set(train.products) & set(test.products)
-    assert train.texts[0] == "this stuff is not stuffing its not good at all save your money"
+    assert len(set(train.products)) == 4000 and not set(train.products) & set(
+        test.products
+    )
+    assert (
+        train.texts[0]
+        == "this stuff is not stuffing its not good at all save your money"
+    )
     assert train.labels[0] == 0 and train.labels[1] == 1
     assert not any("<br" in t for t in train.texts + test.texts)
     assert min(len(tokenize(t)) for t in train.texts) >= 5
 
 
 def test_load_reviews_errors(tmp_path, monkeypatch):
-    with pytest.raises(ValueError, match="expected split 'train' or 'test', got 'valid'"):
+    with pytest.raises(
+        ValueError, match="expected split 'train' or 'test', got 'valid'"
+    ):
         load_reviews("valid")
     monkeypatch.setenv("RNNBOOK_DATA", str(tmp_path))
     with pytest.raises(FileNotFoundError, match="fine_food_reviews.csv.gz"):
         load_reviews()
 
 
-# --- Shakespeare ---------------------------------------------------------------------------------
+# --- Shakespeare ----------------------------------------------------------------------
+
 
 def test_load_shakespeare_contents_and_split():
     whole = load_shakespeare()
     assert len(whole) == 993_221 and whole.isascii() and "\r" not in whole
     assert whole.startswith("ROMEO AND JULIET\n\nby William Shakespeare")
     assert whole.rstrip().endswith("[Exeunt.]")
-    for title in ("JULIUS CAESAR", "HAMLET, PRINCE OF DENMARK", "OTHELLO", "KING LEAR", "MACBETH",
-                  "ANTONY AND CLEOPATRA"):
+    for title in (
+        "JULIUS CAESAR",
+        "HAMLET, PRINCE OF DENMARK",
+        "OTHELLO",
+        "KING LEAR",
+        "MACBETH",
+        "ANTONY AND CLEOPATRA",
+    ):
         assert title in whole
     low = whole.lower()
     assert "gutenberg" not in low and "ebook" not in low and "copyright" not in low
@@ -128,7 +177,9 @@ def test_load_shakespeare_contents_and_split():
 
 
 def test_load_shakespeare_bad_split():
-    with pytest.raises(ValueError, match="expected split None, 'train', 'valid' or 'test', got 'dev'"):
+    with pytest.raises(
+        ValueError, match="expected split None, 'train', 'valid' or 'test', got 'dev'"
+    ):
         load_shakespeare("dev")
 
 
@@ -151,19 +202,25 @@ def test_split_text_errors():
         split_text("ab")
 
 
-# --- toy grammar -----------------------------------------------------------------------------------
+# --- toy grammar ----------------------------------------------------------------------
+
 
 def _parse(words):
-    """An independent re-derivation of the tags from the words alone (the grammar has one parse)."""
+    """An independent re-derivation of the tags from the words alone (the grammar has
+    one parse).
+    """
     cls = {w: k for k, ws in GRAMMAR_WORDS.items() for w in ws}
     tags, i = [], 0
 
     def noun_phrase(i, before_verb):
-        tags.append("DET"); i += 1
+        tags.append("DET")
+        i += 1
         if cls[words[i]] == "adj":
-            tags.append("ADJ"); i += 1
-        # a compound has two noun slots: in the subject the word after the head is the verb and a
-        # determiner follows it; in other phrases the head is followed by a preposition or "."
+            tags.append("ADJ")
+            i += 1
+        # a compound has two noun slots: in the subject the word after the head is the
+        # verb and a determiner follows it; in other phrases the head is followed by a
+        # preposition or "."
         if before_verb:
             compound = words[i + 2] not in GRAMMAR_WORDS["det"]
         else:
@@ -172,10 +229,12 @@ def _parse(words):
         return i + 1 + compound
 
     i = noun_phrase(0, True)
-    tags.append("VERB"); i += 1
+    tags.append("VERB")
+    i += 1
     i = noun_phrase(i, False)
     if words[i] != ".":
-        tags.append("PREP"); i = noun_phrase(i + 1, False)
+        tags.append("PREP")
+        i = noun_phrase(i + 1, False)
     tags.append("PUNCT")
     assert i + 1 == len(words)
     return tags
@@ -203,18 +262,28 @@ def test_toy_grammar_has_ambiguous_words_with_several_tags():
 
 
 def test_toy_grammar_seed_and_probabilities():
-    a, b = toy_grammar_tagging(20, rng=5), toy_grammar_tagging(20, rng=np.random.default_rng(5))
+    a, b = (
+        toy_grammar_tagging(20, rng=5),
+        toy_grammar_tagging(20, rng=np.random.default_rng(5)),
+    )
     assert a == b
     plain = toy_grammar_tagging(50, rng=0, p_adj=0, p_compound=0, p_pp=0, p_both=0)
     assert all(t == ["DET", "NOUN", "VERB", "DET", "NOUN", "PUNCT"] for t in plain.tags)
     assert not any(w in GRAMMAR_WORDS["both"] for words in plain.words for w in words)
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    ({"n": 0}, ValueError, "n to be a positive integer"),
-    ({"n": 2, "p_adj": 1.5}, ValueError, r"p_adj to be a probability in \[0, 1\], got 1.5"),
-    ({"n": 2, "rng": "seed"}, TypeError, "expected rng"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"n": 0}, ValueError, "n to be a positive integer"),
+        (
+            {"n": 2, "p_adj": 1.5},
+            ValueError,
+            r"p_adj to be a probability in \[0, 1\], got 1.5",
+        ),
+        ({"n": 2, "rng": "seed"}, TypeError, "expected rng"),
+    ],
+)
 def test_toy_grammar_errors(kwargs, error, match):
     with pytest.raises(error, match=match):
         toy_grammar_tagging(**kwargs)

@@ -18,8 +18,12 @@ CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 def test_chapter_runs_within_budget(notebook, notebook_times):
     seconds = notebook_times.get(notebook.resolve())
     if seconds is None:
-        pytest.skip(f"{notebook.name} was not executed in this session (run the full `make test`)")
+        pytest.skip(
+            f"{notebook.name} was not executed in this session (run the full `make "
+            "test`)"
+        )
     print(f"{notebook.name}: {seconds:.1f} s")
     assert seconds < BUDGET_SECONDS, (
-        f"{notebook.name} took {seconds:.1f} s under nbval, over its {BUDGET_SECONDS:.0f} s budget"
+        f"{notebook.name} took {seconds:.1f} s under nbval, over its "
+        f"{BUDGET_SECONDS:.0f} s budget"
     )

@@ -1,14 +1,16 @@
 """The catalogue of every exercise in the book, built from the chapters' cell metadata.
 
     from rnnbook import catalogue
-    rows = catalogue.catalogue("chapters")         # one Exercise per exercise, in book order
-    print(catalogue.to_markdown(rows))             # the table of the appendix "For instructors"
+    rows = catalogue.catalogue("chapters")         # one Exercise per exercise, in book
+    order print(catalogue.to_markdown(rows))             # the table of the appendix
+    "For instructors"
 
 An exercise is a markdown cell whose metadata is
-``{"rnnbook": {"exercise": "2.3", "difficulty": 2, "minutes": 20, "kind": "code", "checked": true}}``
-and whose text starts with ``### Exercise 2.3 (★★☆): A short title``. Its *topic* is the
-metadata's ``topic`` when given, else the teaching section (``##`` heading) that defines the
-first ``@sec-``/``@eq-``/``@fig-``/``@tbl-`` label the exercise refers to, else the chapter title.
+``{"rnnbook": {"exercise": "2.3", "difficulty": 2, "minutes": 20, "kind": "code",
+"checked": true}}`` and whose text starts with ``### Exercise 2.3 (★★☆): A short
+title``. Its *topic* is the metadata's ``topic`` when given, else the teaching section
+(``##`` heading) that defines the first ``@sec-``/``@eq-``/``@fig-``/``@tbl-`` label the
+exercise refers to, else the chapter title.
 
 Introduced in the appendix "For instructors".
 """
@@ -37,16 +39,16 @@ _KINDS = ("code", "concept", "derivation")
 class Exercise:
     """One row of the catalogue."""
 
-    chapter: int          # 2
-    chapter_title: str    # "The vanilla RNN"
-    notebook: str         # "02-vanilla-rnn.ipynb"
-    number: str           # "2.3"
-    title: str            # "Images as sequences"
-    topic: str            # the teaching section it exercises
-    difficulty: int       # 1, 2 or 3 stars
-    minutes: int          # estimated time
-    kind: str             # "code", "concept" or "derivation"
-    checked: bool         # has a self-check (auto-graded)
+    chapter: int  # 2
+    chapter_title: str  # "The vanilla RNN"
+    notebook: str  # "02-vanilla-rnn.ipynb"
+    number: str  # "2.3"
+    title: str  # "Images as sequences"
+    topic: str  # the teaching section it exercises
+    difficulty: int  # 1, 2 or 3 stars
+    minutes: int  # estimated time
+    kind: str  # "code", "concept" or "derivation"
+    checked: bool  # has a self-check (auto-graded)
 
     @property
     def stars(self) -> str:
@@ -54,7 +56,9 @@ class Exercise:
 
 
 def _sections(nb) -> tuple[str, dict[str, str]]:
-    """The chapter title and a map from every label the chapter defines to its ``##`` section."""
+    """The chapter title and a map from every label the chapter defines to its ``##``
+    section.
+    """
     title, current, where = "", "", {}
     for cell in nb.cells:
         source = cell.get("source", "")
@@ -77,12 +81,16 @@ def _sections(nb) -> tuple[str, dict[str, str]]:
 def _field(meta: dict, key: str, kind: type, where: str):
     value = meta.get(key)
     if not isinstance(value, kind) or isinstance(value, bool) != (kind is bool):
-        raise ValueError(f"{where}: expected metadata rnnbook.{key} of type {kind.__name__}, got {value!r}")
+        raise ValueError(
+            f"{where}: expected metadata rnnbook.{key} of type {kind.__name__}, got "
+            f"{value!r}"
+        )
     return value
 
 
 def exercises(nb, notebook: str = "") -> list[Exercise]:
-    """The exercises of one chapter notebook (a path or an already-read notebook), in order.
+    """The exercises of one chapter notebook (a path or an already-read notebook), in
+    order.
 
     Raises ``ValueError`` naming the exercise when its metadata is incomplete.
     """
@@ -93,37 +101,57 @@ def exercises(nb, notebook: str = "") -> list[Exercise]:
     rows = []
     for cell in nb.cells:
         meta = cell.get("metadata", {}).get("rnnbook")
-        if cell.get("cell_type") != "markdown" or not isinstance(meta, dict) or "exercise" not in meta:
+        if (
+            cell.get("cell_type") != "markdown"
+            or not isinstance(meta, dict)
+            or "exercise" not in meta
+        ):
             continue
         number = str(meta["exercise"])
         place = f"{notebook or 'notebook'}, exercise {number}"
         try:
             chapter = int(number.split(".")[0])
         except ValueError:
-            raise ValueError(f"{place}: expected an exercise number 'N.k', got {number!r}") from None
+            raise ValueError(
+                f"{place}: expected an exercise number 'N.k', got {number!r}"
+            ) from None
         kind = _field(meta, "kind", str, place)
         if kind not in _KINDS:
             raise ValueError(f"{place}: expected kind one of {_KINDS}, got {kind!r}")
         heading = _HEADING.search(cell.source)
         topic = meta.get("topic")
         if not topic:
-            sections = [where[label] for label in _USED.findall(cell.source) if where.get(label)]
+            sections = [
+                where[label] for label in _USED.findall(cell.source) if where.get(label)
+            ]
             sections = [s for s in sections if s.lower() != "exercises"]
             topic = sections[0] if sections else title
-        rows.append(Exercise(
-            chapter=chapter, chapter_title=title, notebook=notebook, number=number,
-            title=heading.group(1) if heading else "", topic=topic,
-            difficulty=_field(meta, "difficulty", int, place), minutes=_field(meta, "minutes", int, place),
-            kind=kind, checked=_field(meta, "checked", bool, place),
-        ))
+        rows.append(
+            Exercise(
+                chapter=chapter,
+                chapter_title=title,
+                notebook=notebook,
+                number=number,
+                title=heading.group(1) if heading else "",
+                topic=topic,
+                difficulty=_field(meta, "difficulty", int, place),
+                minutes=_field(meta, "minutes", int, place),
+                kind=kind,
+                checked=_field(meta, "checked", bool, place),
+            )
+        )
     return rows
 
 
 def catalogue(chapters: str | Path = "chapters") -> list[Exercise]:
-    """Every exercise of every ``NN-name.ipynb`` chapter in the folder ``chapters``, in book order."""
+    """Every exercise of every ``NN-name.ipynb`` chapter in the folder ``chapters``, in
+    book order.
+    """
     folder = Path(chapters)
     if not folder.is_dir():
-        raise FileNotFoundError(f"expected a folder of chapter notebooks, got {str(folder)!r}")
+        raise FileNotFoundError(
+            f"expected a folder of chapter notebooks, got {str(folder)!r}"
+        )
     rows = []
     for path in sorted(folder.glob(CHAPTER_GLOB)):
         rows += exercises(path)
@@ -136,20 +164,35 @@ def _cell(text: str) -> str:
 
 def to_markdown(rows: list[Exercise]) -> str:
     """A markdown table with one row per exercise."""
-    lines = ["| Exercise | Title | Topic | Difficulty | Minutes | Kind | Self-check |",
-             "|:--|:--|:--|:-:|--:|:--|:-:|"]
+    lines = [
+        "| Exercise | Title | Topic | Difficulty | Minutes | Kind | Self-check |",
+        "|:--|:--|:--|:-:|--:|:--|:-:|",
+    ]
     for r in rows:
-        lines.append(f"| {r.number} | {_cell(r.title)} | {_cell(r.topic)} | {r.stars} | {r.minutes} "
-                     f"| {r.kind} | {'yes' if r.checked else 'no'} |")
+        lines.append(
+            f"| {r.number} | {_cell(r.title)} | {_cell(r.topic)} | {r.stars} | "
+            f"{r.minutes} "
+            f"| {r.kind} | {'yes' if r.checked else 'no'} |"
+        )
     return "\n".join(lines)
 
 
 def summary(rows: list[Exercise]) -> list[dict]:
-    """Per chapter: number of exercises, of self-checked ones, and the total estimated minutes."""
+    """Per chapter: number of exercises, of self-checked ones, and the total estimated
+    minutes.
+    """
     out: dict[int, dict] = {}
     for r in rows:
-        s = out.setdefault(r.chapter, {"chapter": r.chapter, "title": r.chapter_title,
-                                       "exercises": 0, "checked": 0, "minutes": 0})
+        s = out.setdefault(
+            r.chapter,
+            {
+                "chapter": r.chapter,
+                "title": r.chapter_title,
+                "exercises": 0,
+                "checked": 0,
+                "minutes": 0,
+            },
+        )
         s["exercises"] += 1
         s["checked"] += r.checked
         s["minutes"] += r.minutes

@@ -2,22 +2,23 @@
 
     python -m rnnbook.edition [chapters/ [student/]]      (what ``make student`` runs)
 
-For every chapter ``chapters/NN-name.ipynb`` it writes ``student/NN-name.ipynb`` in which
+For every chapter ``chapters/NN-name.ipynb`` it writes ``student/NN-name.ipynb`` in
+which
 
 - every code cell tagged ``solution`` is a runnable stub: the lines between
   ``# BEGIN SOLUTION`` and ``# END SOLUTION`` become a ``# TODO`` comment and
-  ``raise NotImplementedError("Exercise N.k: your code here")`` at the indentation of the
-  ``BEGIN`` marker (the markers stay, so that the student knows where to write); a solution
-  cell without markers (a worked computation) becomes a ``# TODO`` comment;
-- everything inside a ``::: {.content-hidden when-profile="student"}`` block is removed from
-  the markdown (the fences too), and so are the code cells inside such a block, except the
-  solution stubs and the cells that call a checker, which stay so that students can check
-  themselves; a markdown cell left empty is dropped;
-- the outputs of the solution and check cells are removed, and the execution counts of the
-  cells that changed are cleared; every other cell is kept exactly as it is.
+  ``raise NotImplementedError("Exercise N.k: your code here")`` at the indentation of
+  the ``BEGIN`` marker (the markers stay, so that the student knows where to write); a
+  solution cell without markers (a worked computation) becomes a ``# TODO`` comment;
+- everything inside a ``::: {.content-hidden when-profile="student"}`` block is removed
+  from the markdown (the fences too), and so are the code cells inside such a block,
+  except the solution stubs and the cells that call a checker, which stay so that
+  students can check themselves; a markdown cell left empty is dropped;
+- the outputs of the solution and check cells are removed, and the execution counts of
+  the cells that changed are cleared; every other cell is kept exactly as it is.
 
-The student site is the other half: ``quarto render --profile student`` hides the same blocks.
-Introduced in the appendix "For instructors".
+The student site is the other half: ``quarto render --profile student`` hides the same
+blocks. Introduced in the appendix "For instructors".
 """
 
 from __future__ import annotations
@@ -31,8 +32,14 @@ from pathlib import Path
 import nbformat
 
 __all__ = [
-    "BEGIN", "END", "is_check_cell", "is_solution_cell", "main", "student_notebook",
-    "stub_solution", "write_student_edition",
+    "BEGIN",
+    "END",
+    "is_check_cell",
+    "is_solution_cell",
+    "main",
+    "student_notebook",
+    "stub_solution",
+    "write_student_edition",
 ]
 
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
@@ -40,7 +47,9 @@ CHAPTER_GLOB = "[0-9][0-9]-*.ipynb"
 _FENCE = re.compile(r"^\s*(:{3,})\s*(.*?)\s*$")
 _CODE_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _CHECK_CALL = re.compile(r"\bchecks\.\w+|\bcheck_\w+\s*\(")
-_PROFILE = re.compile(r"""\.content-(hidden|visible)\b.*?\b(when|unless)-profile\s*=\s*["']?student\b""")
+_PROFILE = re.compile(
+    r"""\.content-(hidden|visible)\b.*?\b(when|unless)-profile\s*=\s*["']?student\b"""
+)
 
 
 def _exercise_label(cell) -> str | None:
@@ -51,55 +60,77 @@ def _exercise_label(cell) -> str | None:
 
 def is_solution_cell(cell) -> bool:
     """A code cell tagged ``solution``."""
-    return cell.get("cell_type") == "code" and "solution" in cell.get("metadata", {}).get("tags", [])
+    return cell.get("cell_type") == "code" and "solution" in cell.get(
+        "metadata", {}
+    ).get("tags", [])
 
 
 def is_check_cell(cell) -> bool:
-    """A code cell (not a solution) that calls one of the ``rnnbook.checks`` checkers."""
-    return (cell.get("cell_type") == "code" and not is_solution_cell(cell)
-            and bool(_CHECK_CALL.search(cell.get("source", ""))))
+    """A code cell (not a solution) that calls a ``rnnbook.checks`` checker."""
+    return (
+        cell.get("cell_type") == "code"
+        and not is_solution_cell(cell)
+        and bool(_CHECK_CALL.search(cell.get("source", "")))
+    )
 
 
 def stub_solution(source: str, exercise: str | None = None) -> str:
     """The student version of a solution cell's source.
 
-    Each ``# BEGIN SOLUTION`` ... ``# END SOLUTION`` body becomes a ``# TODO`` line and a
-    ``raise NotImplementedError`` at the indentation of the ``BEGIN`` marker; the markers and
-    every line outside them are kept. A source without markers becomes a single ``# TODO``.
-    Raises ``ValueError`` for unbalanced markers.
+    Each ``# BEGIN SOLUTION`` ... ``# END SOLUTION`` body becomes a ``# TODO`` line and
+    a ``raise NotImplementedError`` at the indentation of the ``BEGIN`` marker; the
+    markers and every line outside them are kept. A source without markers becomes a
+    single ``# TODO``. Raises ``ValueError`` for unbalanced markers.
     """
     name = f"Exercise {exercise}" if exercise else "Exercise"
     lines = source.splitlines()
     if not any(line.strip() == BEGIN for line in lines):
         if any(line.strip() == END for line in lines):
-            raise ValueError(f"{name}: expected '{BEGIN}' before '{END}', got only '{END}'")
-        return f"# TODO: {name}: write your code here (the worked solution is in the full edition)."
+            raise ValueError(
+                f"{name}: expected '{BEGIN}' before '{END}', got only '{END}'"
+            )
+        return (
+            f"# TODO: {name}: write your code here "
+            "(the worked solution is in the full edition)."
+        )
     out: list[str] = []
     inside = False
     for number, line in enumerate(lines, start=1):
         stripped = line.strip()
         if stripped == BEGIN:
             if inside:
-                raise ValueError(f"{name}: expected '{END}' before the '{BEGIN}' of line {number}, got another '{BEGIN}'")
+                raise ValueError(
+                    f"{name}: expected '{END}' before the '{BEGIN}' of line {number}, "
+                    f"got another '{BEGIN}'"
+                )
             inside = True
             indent = line[: len(line) - len(line.lstrip())]
-            out += [line, f"{indent}# TODO: {name}: write your code here, then run the check below.",
-                    f'{indent}raise NotImplementedError("{name}: your code here")']
+            out += [
+                line,
+                f"{indent}# TODO: {name}: write your code here, then run the check "
+                "below.",
+                f'{indent}raise NotImplementedError("{name}: your code here")',
+            ]
         elif stripped == END:
             if not inside:
-                raise ValueError(f"{name}: expected '{BEGIN}' before the '{END}' of line {number}")
+                raise ValueError(
+                    f"{name}: expected '{BEGIN}' before the '{END}' of line {number}"
+                )
             inside = False
             out.append(line)
         elif not inside:
             out.append(line)
     if inside:
-        raise ValueError(f"{name}: expected '{END}' after '{BEGIN}', got the end of the cell")
+        raise ValueError(
+            f"{name}: expected '{END}' after '{BEGIN}', got the end of the cell"
+        )
     return "\n".join(out)
 
 
 def _fence_effect(opener: str) -> str:
-    """What the student edition does with a fenced div: ``hide`` it, ``unwrap`` it (keep the
-    content, drop the fences: content shown only to students) or ``keep`` it as it is."""
+    """What the student edition does with a fenced div: ``hide`` it, ``unwrap`` it (keep
+    the content, drop the fences: content shown only to students) or ``keep`` it as it
+    is."""
     m = _PROFILE.search(opener)
     if not m:
         return "keep"
@@ -144,7 +175,9 @@ class _Divs:
 
 
 def student_notebook(nb) -> nbformat.NotebookNode:
-    """The student edition of one chapter notebook (a new notebook; ``nb`` is not modified)."""
+    """The student edition of one chapter notebook (a new notebook; ``nb`` is not
+    modified).
+    """
     out = copy.deepcopy(nb)
     divs = _Divs()
     exercise: str | None = None
@@ -183,14 +216,19 @@ def student_notebook(nb) -> nbformat.NotebookNode:
     return out
 
 
-def write_student_edition(chapters: str | Path = "chapters", out_dir: str | Path = "student",
-                          notebooks: list[str | Path] | None = None) -> list[Path]:
-    """Write the student edition of every ``NN-name.ipynb`` in ``chapters`` (or of the given
-    ``notebooks``) into ``out_dir``; return the paths written."""
+def write_student_edition(
+    chapters: str | Path = "chapters",
+    out_dir: str | Path = "student",
+    notebooks: list[str | Path] | None = None,
+) -> list[Path]:
+    """Write the student edition of every ``NN-name.ipynb`` in ``chapters`` (or of the
+    given ``notebooks``) into ``out_dir``; return the paths written."""
     chapters, out_dir = Path(chapters), Path(out_dir)
     if notebooks is None:
         if not chapters.is_dir():
-            raise FileNotFoundError(f"expected a folder of chapter notebooks, got {str(chapters)!r}")
+            raise FileNotFoundError(
+                f"expected a folder of chapter notebooks, got {str(chapters)!r}"
+            )
         paths = sorted(chapters.glob(CHAPTER_GLOB))
     else:
         paths = [Path(p) for p in notebooks]
@@ -209,10 +247,19 @@ def write_student_edition(chapters: str | Path = "chapters", out_dir: str | Path
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m rnnbook.edition",
-                                     description="Write the student edition of the chapters.")
-    parser.add_argument("chapters", nargs="?", default="chapters", help="folder of NN-name.ipynb (default chapters)")
-    parser.add_argument("out", nargs="?", default="student", help="output folder (default student)")
+    parser = argparse.ArgumentParser(
+        prog="python -m rnnbook.edition",
+        description="Write the student edition of the chapters.",
+    )
+    parser.add_argument(
+        "chapters",
+        nargs="?",
+        default="chapters",
+        help="folder of NN-name.ipynb (default chapters)",
+    )
+    parser.add_argument(
+        "out", nargs="?", default="student", help="output folder (default student)"
+    )
     args = parser.parse_args(argv)
     try:
         written = write_student_edition(args.chapters, args.out)
@@ -222,7 +269,9 @@ def main(argv: list[str] | None = None) -> int:
     for path in written:
         print(f"wrote {path}")
     if not written:
-        print(f"no chapter notebooks (NN-name.ipynb) in {args.chapters}", file=sys.stderr)
+        print(
+            f"no chapter notebooks (NN-name.ipynb) in {args.chapters}", file=sys.stderr
+        )
         return 1
     return 0
 

@@ -4,15 +4,15 @@ For a scalar function f of an array x, each partial derivative is estimated by
 
     ∂f/∂x_i ≈ (f(x + ε e_i) - f(x - ε e_i)) / (2ε)
 
-whose error is O(ε^2) (truncation) plus about 1e-16 |f| / ε (rounding). In float64 the two
-balance near ε = 1e-5, the default, where the estimate carries an *absolute* error of
-roughly 1e-11 |f| to 1e-10 |f|. The comparison uses, entry by entry,
+whose error is O(ε^2) (truncation) plus about 1e-16 |f| / ε (rounding). In float64 the
+two balance near ε = 1e-5, the default, where the estimate carries an *absolute* error
+of roughly 1e-11 |f| to 1e-10 |f|. The comparison uses, entry by entry,
 
     rel_i = |a_i - b_i| / max(|a_i| + |b_i|, floor)
 
-and reports the largest. A correct gradient gives 1e-10 to 1e-7 on most entries, up to about
-1e-5 on entries a million times smaller than |f| (the absolute error divided by a tiny
-number); a wrong one gives 1e-2 to 1. Hence the default tolerance 1e-4.
+and reports the largest. A correct gradient gives 1e-10 to 1e-7 on most entries, up to
+about 1e-5 on entries a million times smaller than |f| (the absolute error divided by a
+tiny number); a wrong one gives 1e-2 to 1. Hence the default tolerance 1e-4.
 
 Introduced in the BPTT chapter ("Unrolling and backpropagation through time", section on
 gradient checking).
@@ -35,26 +35,37 @@ class GradientCheckError(AssertionError):
 def _scalar(value) -> float:
     if isinstance(value, np.ndarray) and value.size == 1:
         value = value.reshape(()).item()
-    if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool):
-        raise TypeError(f"expected f() to return a real scalar, got {type(value).__name__}")
+    if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(
+        value, bool
+    ):
+        raise TypeError(
+            f"expected f() to return a real scalar, got {type(value).__name__}"
+        )
     return float(value)
 
 
-def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-5) -> np.ndarray:
+def numerical_gradient(
+    f: Callable[[], float], x: np.ndarray, eps: float = 1e-5
+) -> np.ndarray:
     """Central-difference estimate of df/dx, of the shape of ``x``.
 
-    ``f`` takes no arguments and returns a scalar computed from the *current* contents of
-    ``x`` (it reads x through a closure or a parameter dict). Each entry of ``x`` is nudged in
-    place by ±eps and then restored to its exact original value, also if ``f`` raises.
-    ``x`` must be a float64 array: in float32 the rounding error would swamp the estimate.
+    ``f`` takes no arguments and returns a scalar computed from the *current* contents
+    of ``x`` (it reads x through a closure or a parameter dict). Each entry of ``x`` is
+    nudged in place by ±eps and then restored to its exact original value, also if ``f``
+    raises. ``x`` must be a float64 array: in float32 the rounding error would swamp the
+    estimate.
     """
     if not isinstance(x, np.ndarray):
         raise TypeError(f"expected x to be a numpy.ndarray, got {type(x).__name__}")
     if x.dtype != np.float64:
-        raise TypeError(f"expected x with dtype float64 (finite differences need double "
-                        f"precision), got dtype {x.dtype}")
+        raise TypeError(
+            f"expected x with dtype float64 (finite differences need double "
+            f"precision), got dtype {x.dtype}"
+        )
     if not x.flags.writeable:
-        raise ValueError("expected a writeable x (it is perturbed in place), got a read-only array")
+        raise ValueError(
+            "expected a writeable x (it is perturbed in place), got a read-only array"
+        )
     if not (np.isfinite(eps) and eps > 0):
         raise ValueError(f"expected eps > 0, got {eps}")
     grad = np.zeros_like(x)
@@ -74,8 +85,8 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-5)
 def relative_error(a, b, floor: float = 1e-8) -> float:
     """max_i |a_i - b_i| / max(|a_i| + |b_i|, floor): 0 for equal arrays, at most 1.
 
-    ``floor`` keeps entries where both are (nearly) zero from dividing by zero: there the
-    measure becomes an absolute error divided by ``floor``. NaN anywhere gives NaN.
+    ``floor`` keeps entries where both are (nearly) zero from dividing by zero: there
+    the measure becomes an absolute error divided by ``floor``. NaN anywhere gives NaN.
     """
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
@@ -97,7 +108,8 @@ class GradCheckReport:
 
     @property
     def passed(self) -> bool:
-        return all(e <= self.tol for e in self.errors.values())  # NaN fails: NaN <= tol is False
+        # NaN fails: NaN <= tol is False
+        return all(e <= self.tol for e in self.errors.values())
 
     @property
     def failed(self) -> list[str]:
@@ -105,25 +117,38 @@ class GradCheckReport:
 
     def __str__(self) -> str:
         width = max((len(k) for k in self.errors), default=4)
-        lines = [f"{k:<{width}}  max rel. error {e:.1e}  {'ok' if e <= self.tol else 'FAIL'}"
-                 for k, e in self.errors.items()]
-        lines.append(f"{'passed' if self.passed else 'FAILED'} (tolerance {self.tol:.0e})")
+        lines = [
+            f"{k:<{width}}  max rel. error {e:.1e}  {'ok' if e <= self.tol else 'FAIL'}"
+            for k, e in self.errors.items()
+        ]
+        lines.append(
+            f"{'passed' if self.passed else 'FAILED'} (tolerance {self.tol:.0e})"
+        )
         return "\n".join(lines)
 
 
-def check_gradients(f: Callable[[], float], params: Mapping[str, np.ndarray],
-                    analytic: Mapping[str, np.ndarray], eps: float = 1e-5, tol: float = 1e-4,
-                    floor: float = 1e-8, raise_on_failure: bool = True) -> GradCheckReport:
+def check_gradients(
+    f: Callable[[], float],
+    params: Mapping[str, np.ndarray],
+    analytic: Mapping[str, np.ndarray],
+    eps: float = 1e-5,
+    tol: float = 1e-4,
+    floor: float = 1e-8,
+    raise_on_failure: bool = True,
+) -> GradCheckReport:
     """Compare analytic gradients with central differences, parameter by parameter.
 
-    ``f()`` computes the scalar loss from the arrays in ``params`` (float64, perturbed in place
-    and restored); ``analytic`` maps the same names to the gradients to check. Returns a
-    :class:`GradCheckReport` (``print`` it for a table); raises :class:`GradientCheckError`
-    naming the failing parameters when any error exceeds ``tol`` and ``raise_on_failure``.
+    ``f()`` computes the scalar loss from the arrays in ``params`` (float64, perturbed
+    in place and restored); ``analytic`` maps the same names to the gradients to check.
+    Returns a :class:`GradCheckReport` (``print`` it for a table); raises
+    :class:`GradientCheckError` naming the failing parameters when any error exceeds
+    ``tol`` and ``raise_on_failure``.
     """
     if set(params) != set(analytic):
-        raise ValueError(f"expected analytic gradients for the keys {sorted(params)}, "
-                         f"got {sorted(analytic)}")
+        raise ValueError(
+            f"expected analytic gradients for the keys {sorted(params)}, "
+            f"got {sorted(analytic)}"
+        )
     errors = {}
     for name, value in params.items():
         grad = analytic[name]
@@ -134,6 +159,8 @@ def check_gradients(f: Callable[[], float], params: Mapping[str, np.ndarray],
         errors[name] = relative_error(grad, numeric, floor)
     report = GradCheckReport(errors, tol)
     if raise_on_failure and not report.passed:
-        raise GradientCheckError(f"analytic gradient disagrees with finite differences for "
-                                 f"{report.failed}:\n{report}")
+        raise GradientCheckError(
+            f"analytic gradient disagrees with finite differences for "
+            f"{report.failed}:\n{report}"
+        )
     return report

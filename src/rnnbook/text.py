@@ -1,14 +1,17 @@
-"""Text for the book's models: a tokenizer, a vocabulary, the shipped text data and a toy grammar.
+"""Text for the book's models: a tokenizer, a vocabulary, the shipped text data and a
+toy grammar.
 
-- :func:`tokenize` and :class:`Vocabulary`: from a string to integer ids and back, with a padding
-  token (id 0) and an unknown-word token (id 1). Introduced in the Task types chapter, section
-  "Sentiment analysis on real reviews".
-- :func:`load_reviews`: 5000 labelled Amazon fine-food reviews (``data/fine_food_reviews.csv.gz``).
-- :func:`load_shakespeare` and :func:`split_text`: seven tragedies, about 1 MB of characters
-  (``data/shakespeare_tragedies.txt.gz``), split by position; used by the character-level
-  language model chapter.
-- :func:`toy_grammar_tagging`: sentences of a tiny grammar whose part-of-speech tags depend on
-  the words on both sides. Introduced in the Task types chapter, section "Many to many: a tagger".
+- :func:`tokenize` and :class:`Vocabulary`: from a string to integer ids and back, with
+  a padding token (id 0) and an unknown-word token (id 1). Introduced in the Task types
+  chapter, section "Sentiment analysis on real reviews".
+- :func:`load_reviews`: 5000 labelled Amazon fine-food reviews
+  (``data/fine_food_reviews.csv.gz``).
+- :func:`load_shakespeare` and :func:`split_text`: seven tragedies, about 1 MB of
+  characters (``data/shakespeare_tragedies.txt.gz``), split by position; used by the
+  character-level language model chapter.
+- :func:`toy_grammar_tagging`: sentences of a tiny grammar whose part-of-speech tags
+  depend on the words on both sides. Introduced in the Task types chapter, section "Many
+  to many: a tagger".
 
 Sources and licenses of the files are in ``data/README.md``.
 """
@@ -26,7 +29,8 @@ import numpy as np
 
 from rnnbook.datasets import _data_file, _generator, _positive_int
 
-#: The two special tokens every :class:`Vocabulary` starts with: padding (id 0), unknown (id 1).
+#: The two special tokens every :class:`Vocabulary` starts with: padding (id 0), unknown
+# (id 1).
 PAD, UNK = "<pad>", "<unk>"
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[!?.,;:]")
@@ -35,10 +39,11 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[!?.,;:]")
 def tokenize(text: str) -> list[str]:
     """Lower-case ``text`` and cut it into words and punctuation marks.
 
-    A word is a run of letters and digits, optionally followed by an apostrophe and letters
-    (``don't``, ``it's``); the marks ``! ? . , ; :`` are tokens of their own; everything else
-    (spaces, quotes, brackets, dashes) separates tokens and is dropped.
-    ``tokenize("Not good. Don't buy!")`` is ``['not', 'good', '.', "don't", 'buy', '!']``.
+    A word is a run of letters and digits, optionally followed by an apostrophe and
+    letters (``don't``, ``it's``); the marks ``! ? . , ; :`` are tokens of their own;
+    everything else (spaces, quotes, brackets, dashes) separates tokens and is dropped.
+    ``tokenize("Not good. Don't buy!")`` is ``['not', 'good', '.', "don't", 'buy',
+    '!']``.
     """
     if not isinstance(text, str):
         raise TypeError(f"expected text to be a str, got {type(text).__name__}")
@@ -48,40 +53,59 @@ def tokenize(text: str) -> list[str]:
 class Vocabulary:
     """A two-way map between tokens and integer ids ``0 .. K - 1``.
 
-    Id 0 is the padding token ``<pad>`` (what fills a short sequence up to the batch's length)
-    and id 1 the unknown token ``<unk>`` (what :meth:`encode` gives a token it has never seen);
-    the other tokens follow in the order given. Build one from tokenized texts with
-    :meth:`build`.
+    Id 0 is the padding token ``<pad>`` (what fills a short sequence up to the batch's
+    length) and id 1 the unknown token ``<unk>`` (what :meth:`encode` gives a token it
+    has never seen); the other tokens follow in the order given. Build one from
+    tokenized texts with :meth:`build`.
     """
 
     def __init__(self, tokens: Iterable[str]) -> None:
         self.itos: list[str] = [PAD, UNK]
         for token in tokens:
             if not isinstance(token, str):
-                raise TypeError(f"expected tokens to be str, got {type(token).__name__}: {token!r}")
+                raise TypeError(
+                    f"expected tokens to be str, got {type(token).__name__}: {token!r}"
+                )
             if token in (PAD, UNK):
-                raise ValueError(f"expected ordinary tokens, got the special token {token!r}")
+                raise ValueError(
+                    f"expected ordinary tokens, got the special token {token!r}"
+                )
             self.itos.append(token)
         self.stoi: dict[str, int] = {t: i for i, t in enumerate(self.itos)}
         if len(self.stoi) != len(self.itos):
             raise ValueError("expected every token once, got duplicates")
 
     @classmethod
-    def build(cls, texts: Iterable[Sequence[str]], *, min_count: int = 1,
-              max_size: int | None = None) -> "Vocabulary":
+    def build(
+        cls,
+        texts: Iterable[Sequence[str]],
+        *,
+        min_count: int = 1,
+        max_size: int | None = None,
+    ) -> "Vocabulary":
         """Keep the tokens seen at least ``min_count`` times, most frequent first (ties
-        alphabetically), at most ``max_size`` ids in all (the two special tokens included)."""
+        alphabetically), at most ``max_size`` ids in all (the two special tokens
+        included)."""
         min_count = _positive_int(min_count, "min_count")
         if max_size is not None and (_positive_int(max_size, "max_size") < 3):
-            raise ValueError(f"expected max_size >= 3 (two special tokens and one more), got {max_size}")
+            raise ValueError(
+                "expected max_size >= 3 (two special tokens and one more), got "
+                f"{max_size}"
+            )
         counts: Counter = Counter()
         for i, tokens in enumerate(texts):
             if isinstance(tokens, str):
-                raise TypeError(f"expected texts to hold token lists (use tokenize), got a str at {i}")
+                raise TypeError(
+                    "expected texts to hold token lists (use tokenize), got a str at "
+                    f"{i}"
+                )
             counts.update(tokens)
-        kept = sorted((t for t, c in counts.items() if c >= min_count), key=lambda t: (-counts[t], t))
+        kept = sorted(
+            (t for t, c in counts.items() if c >= min_count),
+            key=lambda t: (-counts[t], t),
+        )
         if max_size is not None:
-            kept = kept[:max_size - 2]
+            kept = kept[: max_size - 2]
         return cls(kept)
 
     @property
@@ -99,25 +123,36 @@ class Vocabulary:
         return token in self.stoi
 
     def __repr__(self) -> str:
-        return f"Vocabulary({len(self)} tokens: {', '.join(self.itos[:6])}{', ...' if len(self) > 6 else ''})"
+        more = ", ..." if len(self) > 6 else ""
+        return f"Vocabulary({len(self)} tokens: {', '.join(self.itos[:6])}{more})"
 
     def encode(self, tokens: Sequence[str]) -> list[int]:
         """Token list -> id list; unseen tokens get ``unk_id``."""
         if isinstance(tokens, str):
-            raise TypeError("expected a list of tokens, got a str; call tokenize(text) first")
+            raise TypeError(
+                "expected a list of tokens, got a str; call tokenize(text) first"
+            )
         return [self.stoi.get(t, 1) for t in tokens]
 
     def decode(self, ids: Iterable[int], *, skip_pad: bool = True) -> list[str]:
-        """Id list (or 1-D array/tensor) -> token list, dropping ``<pad>`` unless ``skip_pad=False``."""
+        """Id list (or 1-D array/tensor) -> token list, dropping ``<pad>`` unless
+        ``skip_pad=False``.
+        """
         ids = np.asarray(ids.tolist() if hasattr(ids, "tolist") else list(ids))
         if ids.ndim != 1 or (ids.size and ids.dtype.kind not in "iu"):
-            raise ValueError(f"expected a 1-D sequence of integer ids, got shape {ids.shape} of {ids.dtype}")
+            raise ValueError(
+                f"expected a 1-D sequence of integer ids, got shape {ids.shape} of "
+                f"{ids.dtype}"
+            )
         if ids.size and (ids.min() < 0 or ids.max() >= len(self)):
-            raise ValueError(f"expected ids in 0 .. {len(self) - 1}, got values from {ids.min()} to {ids.max()}")
+            raise ValueError(
+                f"expected ids in 0 .. {len(self) - 1}, got values from {ids.min()} to "
+                f"{ids.max()}"
+            )
         return [self.itos[i] for i in ids.tolist() if not (skip_pad and i == 0)]
 
 
-# --- the shipped text data ------------------------------------------------------------------
+# --- the shipped text data ------------------------------------------------------------
 
 #: Review labels: 1 for a five-star review ("great"), 0 for any other rating ("other").
 REVIEW_LABELS = ("other", "great")
@@ -125,7 +160,9 @@ REVIEW_LABELS = ("other", "great")
 
 @dataclass(frozen=True)
 class Reviews:
-    """Review ``texts`` with ``labels`` (int64 (N,), 1 = five stars) and Amazon ``products`` ids."""
+    """Review ``texts`` with ``labels`` (int64 (N,), 1 = five stars) and Amazon
+    ``products`` ids.
+    """
 
     texts: list
     labels: np.ndarray
@@ -136,53 +173,70 @@ class Reviews:
 
 
 def load_reviews(split: str = "train") -> Reviews:
-    """Amazon fine-food reviews labelled five stars (1) or not (0): 4000 ``"train"``, 1000 ``"test"``.
+    """Amazon fine-food reviews labelled five stars (1) or not (0): 4000 ``"train"``,
+    1000 ``"test"``.
 
-    Every review is about a different product (the test products are not among the training
-    ones); 65 % of the reviews in each split have five stars. From the R package modeldata
-    (``small_fine_foods``, MIT), originally the SNAP Amazon Fine Foods reviews; see ``data/README.md``.
+    Every review is about a different product (the test products are not among the
+    training ones); 65 % of the reviews in each split have five stars. From the R
+    package modeldata (``small_fine_foods``, MIT), originally the SNAP Amazon Fine Foods
+    reviews; see ``data/README.md``.
     """
     if split not in ("train", "test"):
         raise ValueError(f"expected split 'train' or 'test', got {split!r}")
     path = _data_file("fine_food_reviews.csv.gz")
     with gzip.open(path, "rt", newline="", encoding="utf-8") as f:
         rows = [r for r in csv.DictReader(f) if r["split"] == split]
-    return Reviews([r["text"] for r in rows],
-                   np.array([REVIEW_LABELS.index(r["label"]) for r in rows], dtype=np.int64),
-                   [r["product"] for r in rows])
+    return Reviews(
+        [r["text"] for r in rows],
+        np.array([REVIEW_LABELS.index(r["label"]) for r in rows], dtype=np.int64),
+        [r["product"] for r in rows],
+    )
 
 
-def split_text(text: str, fractions: tuple[float, float, float] = (0.9, 0.05, 0.05)) -> tuple[str, str, str]:
-    """Cut ``text`` into three consecutive parts (train, valid, test) at character positions
-    ``round(f1 * n)`` and ``round((f1 + f2) * n)``; no shuffling, as for a series split by time."""
+def split_text(
+    text: str, fractions: tuple[float, float, float] = (0.9, 0.05, 0.05)
+) -> tuple[str, str, str]:
+    """Cut ``text`` into three consecutive parts (train, valid, test) at character
+    positions ``round(f1 * n)`` and ``round((f1 + f2) * n)``; no shuffling, as for a
+    series split by time."""
     from rnnbook.datasets import split_by_time
 
     if not isinstance(text, str):
         raise TypeError(f"expected text to be a str, got {type(text).__name__}")
     positions = np.arange(len(text))
     train, valid, test = split_by_time(positions, fractions)
-    return text[:len(train)], text[len(train):len(train) + len(valid)], text[len(text) - len(test):]
+    return (
+        text[: len(train)],
+        text[len(train) : len(train) + len(valid)],
+        text[len(text) - len(test) :],
+    )
 
 
 def load_shakespeare(split: str | None = None) -> str:
-    """Seven Shakespeare tragedies as one string of 993,221 characters (ASCII, ``\\n`` line ends).
+    """Seven Shakespeare tragedies as one string of 993,221 characters (ASCII, ``\\n``
+    line ends).
 
-    Romeo and Juliet, Julius Caesar, Hamlet, Othello, King Lear, Macbeth, Antony and Cleopatra,
-    in that order, separated by two blank lines (public domain; Open Shakespeare's modern-spelling
-    texts, see ``data/README.md``). ``split="train"``, ``"valid"`` or ``"test"`` returns the
-    first 90 %, the next 5 % or the last 5 % of the characters (:func:`split_text`), so the test
-    text is the end of Antony and Cleopatra; ``None`` returns the whole text.
+    Romeo and Juliet, Julius Caesar, Hamlet, Othello, King Lear, Macbeth, Antony and
+    Cleopatra, in that order, separated by two blank lines (public domain; Open
+    Shakespeare's modern-spelling texts, see ``data/README.md``). ``split="train"``,
+    ``"valid"`` or ``"test"`` returns the first 90 %, the next 5 % or the last 5 % of
+    the characters (:func:`split_text`), so the test text is the end of Antony and
+    Cleopatra; ``None`` returns the whole text.
     """
     if split not in (None, "train", "valid", "test"):
-        raise ValueError(f"expected split None, 'train', 'valid' or 'test', got {split!r}")
-    with gzip.open(_data_file("shakespeare_tragedies.txt.gz"), "rt", encoding="ascii", newline="") as f:
+        raise ValueError(
+            f"expected split None, 'train', 'valid' or 'test', got {split!r}"
+        )
+    with gzip.open(
+        _data_file("shakespeare_tragedies.txt.gz"), "rt", encoding="ascii", newline=""
+    ) as f:
         text = f.read()
     if split is None:
         return text
     return dict(zip(("train", "valid", "test"), split_text(text)))[split]
 
 
-# --- a toy grammar for tagging ---------------------------------------------------------------
+# --- a toy grammar for tagging --------------------------------------------------------
 
 #: The tag set of :func:`toy_grammar_tagging`.
 TAGS = ("DET", "ADJ", "MOD", "NOUN", "VERB", "PREP", "PUNCT")
@@ -198,32 +252,51 @@ GRAMMAR_WORDS = {
 
 
 class TaggedSentences(NamedTuple):
-    """Sentences and their tags: ``words[i]`` and ``tags[i]`` are lists of the same length."""
+    """Sentences and their tags: ``words[i]`` and ``tags[i]`` are lists of the same
+    length.
+    """
 
     words: list
     tags: list
 
 
-def toy_grammar_tagging(n: int, *, rng=None, p_adj: float = 0.4, p_compound: float = 0.5,
-                        p_pp: float = 0.5, p_both: float = 0.5) -> TaggedSentences:
-    """``n`` sentences of the grammar ``S -> NP VERB NP [PREP NP] .`` with ``NP -> DET [ADJ] [MOD] NOUN``.
+def toy_grammar_tagging(
+    n: int,
+    *,
+    rng=None,
+    p_adj: float = 0.4,
+    p_compound: float = 0.5,
+    p_pp: float = 0.5,
+    p_both: float = 0.5,
+) -> TaggedSentences:
+    """``n`` sentences of the grammar ``S -> NP VERB NP [PREP NP] .`` with ``NP -> DET
+    [ADJ] [MOD] NOUN``.
 
-    Each noun phrase has an adjective with probability ``p_adj`` and is a compound (a noun used
-    as a modifier, tag ``MOD``, before the head noun, tag ``NOUN``) with probability
-    ``p_compound``; a prepositional phrase follows with probability ``p_pp``. Every noun and
-    verb slot takes one of the ambiguous ``"both"`` words with probability ``p_both``
-    (``fish``, ``watch``, ...), else a word of its own class. Sentences are 6 to 15 tokens long.
+    Each noun phrase has an adjective with probability ``p_adj`` and is a compound (a
+    noun used as a modifier, tag ``MOD``, before the head noun, tag ``NOUN``) with
+    probability ``p_compound``; a prepositional phrase follows with probability
+    ``p_pp``. Every noun and verb slot takes one of the ambiguous ``"both"`` words with
+    probability ``p_both`` (``fish``, ``watch``, ...), else a word of its own class.
+    Sentences are 6 to 15 tokens long.
 
-    The tags are a function of the words (each sentence has one parse), but an ambiguous word's
-    tag depends on what follows it: after ``the old`` the word ``fish`` is ``NOUN`` when a verb
-    comes next, ``MOD`` when a noun comes next, and in ``the duck fish the cat`` the word
-    ``fish`` is the ``VERB`` because a determiner follows. A tagger that reads only to the left
-    must guess there; one that also reads to the right need not.
+    The tags are a function of the words (each sentence has one parse), but an ambiguous
+    word's tag depends on what follows it: after ``the old`` the word ``fish`` is
+    ``NOUN`` when a verb comes next, ``MOD`` when a noun comes next, and in ``the duck
+    fish the cat`` the word ``fish`` is the ``VERB`` because a determiner follows. A
+    tagger that reads only to the left must guess there; one that also reads to the
+    right need not.
     """
     n = _positive_int(n, "n")
-    for name, p in (("p_adj", p_adj), ("p_compound", p_compound), ("p_pp", p_pp), ("p_both", p_both)):
+    for name, p in (
+        ("p_adj", p_adj),
+        ("p_compound", p_compound),
+        ("p_pp", p_pp),
+        ("p_both", p_both),
+    ):
         if not isinstance(p, (int, float)) or isinstance(p, bool) or not 0 <= p <= 1:
-            raise ValueError(f"expected {name} to be a probability in [0, 1], got {p!r}")
+            raise ValueError(
+                f"expected {name} to be a probability in [0, 1], got {p!r}"
+            )
     rng = _generator(rng)
     W = GRAMMAR_WORDS
 

@@ -1,27 +1,47 @@
-"""``rnnbook.nn``: RNN, LSTM and GRU layers and cells written with plain tensor operations.
+"""``rnnbook.nn``: RNN, LSTM and GRU layers and cells written with plain tensor
+operations.
 
-Drop-in replacements for ``torch.nn.RNN``, ``LSTM``, ``GRU``, ``RNNCell``, ``LSTMCell`` and
-``GRUCell``: same constructor arguments, parameter names, shapes, gate order and initialisation,
-so ``load_state_dict`` works both ways; same forward signatures and return values. Each forward
-pass is an explicit loop over time that autograd differentiates (no cuDNN, no fused kernels).
+Drop-in replacements for ``torch.nn.RNN``, ``LSTM``, ``GRU``, ``RNNCell``, ``LSTMCell``
+and ``GRUCell``: same constructor arguments, parameter names, shapes, gate order and
+initialisation, so ``load_state_dict`` works both ways; same forward signatures and
+return values. Each forward pass is an explicit loop over time that autograd
+differentiates (no cuDNN, no fused kernels).
 
 - ``rnn.py``   the Elman RNN (Introduced in the vanilla RNN chapter)
 - ``lstm.py``  the LSTM (LSTM chapter)
 - ``gru.py``   the GRU (GRU chapter)
-- ``recurrent.py`` layers: the loop over time, stacking, directions (Deep and Bidirectional RNNs chapters)
+- ``recurrent.py`` layers: the loop over time, stacking, directions (Deep and
+  Bidirectional RNNs chapters)
 - ``cell.py``  what the three cells share
 - ``packing.py`` ``PackedSequence`` input (Task types chapter)
 - ``_checks.py`` input checks; bad input raises ``ShapeError`` (a ``ValueError``),
-  ``DtypeError``, ``NotATensorError`` or ``StateStructureError`` (each a ``TypeError``), each also
-  an instance of what ``torch.nn`` raises for the same mistake, with a message naming the expected
-  and the received shape, dtype or type
+  ``DtypeError``, ``NotATensorError`` or ``StateStructureError`` (each a ``TypeError``),
+  each also an instance of what ``torch.nn`` raises for the same mistake, with a message
+  naming the expected and the received shape, dtype or type
 """
 
-from rnnbook.nn._checks import DtypeError, NotATensorError, ShapeError, StateStructureError
+from rnnbook.nn._checks import (
+    DtypeError,
+    NotATensorError,
+    ShapeError,
+    StateStructureError,
+)
 from rnnbook.nn.gru import GRU, GRUCell, gru_step
 from rnnbook.nn.lstm import LSTM, LSTMCell, lstm_step
 from rnnbook.nn.rnn import RNN, RNNCell, rnn_step
 
-__all__ = ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell",
-           "rnn_step", "lstm_step", "gru_step",
-           "ShapeError", "DtypeError", "NotATensorError", "StateStructureError"]
+__all__ = [
+    "RNN",
+    "LSTM",
+    "GRU",
+    "RNNCell",
+    "LSTMCell",
+    "GRUCell",
+    "rnn_step",
+    "lstm_step",
+    "gru_step",
+    "ShapeError",
+    "DtypeError",
+    "NotATensorError",
+    "StateStructureError",
+]

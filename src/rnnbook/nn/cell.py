@@ -1,10 +1,11 @@
 """What RNNCell, LSTMCell and GRUCell share: parameters, input checks, one step.
 
-A *cell* computes a single time step: given ``x_t`` and the previous state it returns the new
-state. It has the parameters of one layer and one direction, named as in ``torch.nn``
-(``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh``) so ``load_state_dict`` works both ways.
-A subclass says how many gate blocks it has (``num_gates``), how many state tensors it carries
-(``num_states``) and what the step computes (``_step``, the same function its layer uses).
+A *cell* computes a single time step: given ``x_t`` and the previous state it returns
+the new state. It has the parameters of one layer and one direction, named as in
+``torch.nn`` (``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh``) so
+``load_state_dict`` works both ways. A subclass says how many gate blocks it has
+(``num_gates``), how many state tensors it carries (``num_states``) and what the step
+computes (``_step``, the same function its layer uses).
 """
 
 from __future__ import annotations
@@ -18,19 +19,28 @@ from rnnbook.nn import _checks
 
 
 class RecurrentCellBase(nn.Module):
-    """Base class of ``RNNCell``, ``LSTMCell`` and ``GRUCell``; see those for the equations."""
+    """Base class of ``RNNCell``, ``LSTMCell`` and ``GRUCell``; see those for the
+    equations.
+    """
 
     num_gates: int = 1
     num_states: int = 1
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
-                 device=None, dtype=None) -> None:
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        device=None,
+        dtype=None,
+    ) -> None:
         _checks.check_config(input_size, hidden_size, bias=bias)
         super().__init__()
         self.input_size = int(input_size)  # int(): NumPy integers are accepted too
         self.hidden_size = int(hidden_size)
         self.bias = bias
-        G = self.num_gates * self.hidden_size  # rows of each weight matrix: all gates stacked
+        # rows of each weight matrix: all gates stacked
+        G = self.num_gates * self.hidden_size
         factory = {"device": device, "dtype": dtype}
         self.weight_ih = nn.Parameter(torch.empty(G, self.input_size, **factory))
         self.weight_hh = nn.Parameter(torch.empty(G, self.hidden_size, **factory))
@@ -57,22 +67,26 @@ class RecurrentCellBase(nn.Module):
         return s
 
     def _step(self, xw_t, state: tuple, weight_hh_T, bias_hh) -> tuple:
-        """One time step, given xw_t = x_t W_ih^T + b_ih and weight_hh_T = W_hh^T; returns the
-        new state."""
+        """One time step, given xw_t = x_t W_ih^T + b_ih and weight_hh_T = W_hh^T;
+        returns the new state."""
         raise NotImplementedError
 
     def forward(self, input, hx=None):
-        """One step: ``input`` is ``(N, H_in)`` or unbatched ``(H_in,)``; ``hx`` the previous
-        state ``(N, H_out)`` / ``(H_out,)`` (a tuple ``(h, c)`` for the LSTM cell), zeros if None.
-        Returns the new state with the same shape(s)."""
-        batched = _checks.check_input(input, input_size=self.input_size,
-                                      dtype=self.weight_ih.dtype,
-                                      batched=f"(N, {self.input_size})",
-                                      unbatched=f"({self.input_size},)")
+        """One step: ``input`` is ``(N, H_in)`` or unbatched ``(H_in,)``; ``hx`` the
+        previous state ``(N, H_out)`` / ``(H_out,)`` (a tuple ``(h, c)`` for the LSTM
+        cell), zeros if None. Returns the new state with the same shape(s)."""
+        batched = _checks.check_input(
+            input,
+            input_size=self.input_size,
+            dtype=self.weight_ih.dtype,
+            batched=f"(N, {self.input_size})",
+            unbatched=f"({self.input_size},)",
+        )
         x = input if batched else input.unsqueeze(0)  # (N, H_in)
         N = x.shape[0]
         if hx is None:
-            state = (x.new_zeros(N, self.hidden_size),) * self.num_states  # each (N, H_out)
+            # each (N, H_out)
+            state = (x.new_zeros(N, self.hidden_size),) * self.num_states
         else:
             state = _checks.split_state(hx, self.num_states)
             expected = (N, self.hidden_size) if batched else (self.hidden_size,)

@@ -9,8 +9,9 @@ Introduced in the LSTM chapter. With row vectors, in PyTorch's gate order (i, f,
     c_t = f_t * c_{t-1} + i_t * g_t
     h_t = o_t * tanh(c_t)
 
-``W_ih = [W_ii; W_if; W_ig; W_io]`` is ``(4 H_out, H_in)`` and ``W_hh`` is ``(4 H_out, H_out)``:
-the four gates are stacked row-wise, so one matrix product computes all of them.
+``W_ih = [W_ii; W_if; W_ig; W_io]`` is ``(4 H_out, H_in)`` and ``W_hh`` is ``(4 H_out,
+H_out)``: the four gates are stacked row-wise, so one matrix product computes all of
+them.
 """
 
 from __future__ import annotations
@@ -25,34 +26,36 @@ from rnnbook.nn.recurrent import RecurrentBase
 def lstm_step(xw_t, h, c, weight_hh_T, bias_hh=None):
     """One LSTM step; returns ``(h_t, c_t)``, each ``(N, H_out)``.
 
-    ``xw_t = x_t W_ih^T + b_ih`` is ``(N, 4 H_out)``, computed by the caller (a layer computes it
-    for all steps at once, with ``b_hh`` already added, and passes ``bias_hh=None``); ``h``, ``c``
-    are ``h_{t-1}``, ``c_{t-1}``. ``weight_hh_T`` is ``W_hh^T``, ``(H_out, 4 H_out)``, transposed
-    by the caller (a layer transposes once per sequence, not at every step). The equations are in
-    this module's docstring.
+    ``xw_t = x_t W_ih^T + b_ih`` is ``(N, 4 H_out)``, computed by the caller (a layer
+    computes it for all steps at once, with ``b_hh`` already added, and passes
+    ``bias_hh=None``); ``h``, ``c`` are ``h_{t-1}``, ``c_{t-1}``. ``weight_hh_T`` is
+    ``W_hh^T``, ``(H_out, 4 H_out)``, transposed by the caller (a layer transposes once
+    per sequence, not at every step). The equations are in this module's docstring.
     """
     gates = xw_t + h @ weight_hh_T  # (N, 4 H_out): all four pre-activations, one matmul
     if bias_hh is not None:
         gates = gates + bias_hh
-    # unsafe_chunk is chunk without the bookkeeping autograd keeps for pieces that might later be
-    # changed in place; nothing changes them in place here, and skipping it saves a few per cent
-    # of a layer's time (torch.nn's own CPU LSTM cell splits its gates the same way).
-    a_i, a_f, a_g, a_o = gates.unsafe_chunk(4, dim=1)  # 4 x (N, H_out), in the order i, f, g, o
+    # unsafe_chunk is chunk without the bookkeeping autograd keeps for pieces that might
+    # later be changed in place; nothing changes them in place here, and skipping it
+    # saves a few per cent of a layer's time (torch.nn's own CPU LSTM cell splits its
+    # gates the same way). 4 x (N, H_out), in the order i, f, g, o
+    a_i, a_f, a_g, a_o = gates.unsafe_chunk(4, dim=1)
     i = torch.sigmoid(a_i)  # input gate i_t
     f = torch.sigmoid(a_f)  # forget gate f_t
-    g = torch.tanh(a_g)     # cell candidate g_t
+    g = torch.tanh(a_g)  # cell candidate g_t
     o = torch.sigmoid(a_o)  # output gate o_t
-    c = f * c + i * g       # c_t = f_t * c_{t-1} + i_t * g_t
-    h = o * torch.tanh(c)   # h_t = o_t * tanh(c_t)
+    c = f * c + i * g  # c_t = f_t * c_{t-1} + i_t * g_t
+    h = o * torch.tanh(c)  # h_t = o_t * tanh(c_t)
     return h, c
 
 
 class LSTMCell(RecurrentCellBase):
     """One LSTM step, a drop-in replacement for ``torch.nn.LSTMCell``.
 
-    ``forward(input, hx=None)`` with ``hx = (h, c)`` returns ``(h', c')`` (equations in the
-    module docstring; Introduced in the LSTM chapter). Parameters ``weight_ih (4 H_out, H_in)``,
-    ``weight_hh (4 H_out, H_out)``, ``bias_ih``, ``bias_hh (4 H_out,)``, gates i, f, g, o.
+    ``forward(input, hx=None)`` with ``hx = (h, c)`` returns ``(h', c')`` (equations in
+    the module docstring; Introduced in the LSTM chapter). Parameters ``weight_ih (4
+    H_out, H_in)``, ``weight_hh (4 H_out, H_out)``, ``bias_ih``, ``bias_hh (4 H_out,)``,
+    gates i, f, g, o.
     """
 
     num_gates = 4
@@ -63,16 +66,19 @@ class LSTMCell(RecurrentCellBase):
 
 
 class LSTM(RecurrentBase):
-    """A (multi-layer, optionally bidirectional) LSTM, a drop-in replacement for ``torch.nn.LSTM``.
+    """A (multi-layer, optionally bidirectional) LSTM, a drop-in replacement for
+    ``torch.nn.LSTM``.
 
-    Every layer and direction applies ``lstm_step`` at each ``t`` (equations in the module
-    docstring; Introduced in the LSTM chapter); stacking and directions as in ``rnnbook.nn.RNN``.
+    Every layer and direction applies ``lstm_step`` at each ``t`` (equations in the
+    module docstring; Introduced in the LSTM chapter); stacking and directions as in
+    ``rnnbook.nn.RNN``.
 
-    Args: as ``torch.nn.LSTM``: ``input_size`` (H_in), ``hidden_size`` (H_out), ``num_layers``,
-    ``bias``, ``batch_first``, ``dropout``, ``bidirectional``, ``proj_size`` (only 0: projections
-    are not implemented), ``device``, ``dtype``. Parameters ``weight_ih_l{k}[_reverse]``
-    ``(4 H_out, H_in)`` (layer 0) or ``(4 H_out, D*H_out)``, ``weight_hh_l{k}[_reverse]``
-    ``(4 H_out, H_out)``, ``bias_ih_l{k}[_reverse]``, ``bias_hh_l{k}[_reverse]`` ``(4 H_out,)``.
+    Args: as ``torch.nn.LSTM``: ``input_size`` (H_in), ``hidden_size`` (H_out),
+    ``num_layers``, ``bias``, ``batch_first``, ``dropout``, ``bidirectional``,
+    ``proj_size`` (only 0: projections are not implemented), ``device``, ``dtype``.
+    Parameters ``weight_ih_l{k}[_reverse]`` ``(4 H_out, H_in)`` (layer 0) or ``(4 H_out,
+    D*H_out)``, ``weight_hh_l{k}[_reverse]`` ``(4 H_out, H_out)``,
+    ``bias_ih_l{k}[_reverse]``, ``bias_hh_l{k}[_reverse]`` ``(4 H_out,)``.
 
     ``forward(input, hx=None) -> (output, (h_n, c_n))`` with ``hx = (h_0, c_0)``, each
     ``(D*num_layers, N, H_out)``; see ``RecurrentBase.forward`` for shapes.
@@ -82,15 +88,37 @@ class LSTM(RecurrentBase):
     num_states = 2
     mode = "LSTM"
 
-    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
-                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-                 proj_size: int = 0, device=None, dtype=None) -> None:
-        _checks.check_proj_size(proj_size, hidden_size)  # torch.nn's rules; then our limitation:
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        proj_size: int = 0,
+        device=None,
+        dtype=None,
+    ) -> None:
+        # torch.nn's rules; then our limitation:
+        _checks.check_proj_size(proj_size, hidden_size)
         if proj_size != 0:
-            raise NotImplementedError(f"rnnbook.nn.LSTM does not implement projections: expected "
-                                      f"proj_size=0, got proj_size={proj_size!r}")
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional, device=device, dtype=dtype)
+            raise NotImplementedError(
+                f"rnnbook.nn.LSTM does not implement projections: expected "
+                f"proj_size=0, got proj_size={proj_size!r}"
+            )
+        super().__init__(
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            device=device,
+            dtype=dtype,
+        )
 
     def _step(self, xw_t, state, weight_hh_T, bias_hh):
         return lstm_step(xw_t, *state, weight_hh_T, bias_hh)

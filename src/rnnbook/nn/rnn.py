@@ -1,11 +1,13 @@
-"""The vanilla (Elman) RNN: one step, a cell, and a multi-layer layer like ``torch.nn.RNN``.
+"""The vanilla (Elman) RNN: one step, a cell, and a multi-layer layer like
+``torch.nn.RNN``.
 
-Introduced in the vanilla RNN chapter. With row vectors (the book's convention), one step is
+Introduced in the vanilla RNN chapter. With row vectors (the book's convention), one
+step is
 
     h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)
 
-where ``W_ih`` is ``(H_out, H_in)``, ``W_hh`` is ``(H_out, H_out)`` and ``h_0 = 0`` unless
-given; with ``nonlinearity='relu'`` the tanh becomes max(0, .).
+where ``W_ih`` is ``(H_out, H_in)``, ``W_hh`` is ``(H_out, H_out)`` and ``h_0 = 0``
+unless given; with ``nonlinearity='relu'`` the tanh becomes max(0, .).
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ from rnnbook.nn.recurrent import RecurrentBase
 def rnn_step(xw_t, h, weight_hh_T, bias_hh=None, nonlinearity: str = "tanh"):
     """One Elman step: ``h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)``.
 
-    ``xw_t = x_t W_ih^T + b_ih`` is computed by the caller (a layer does it for all steps at
-    once, with ``b_hh`` already added, and passes ``bias_hh=None``); ``h`` is ``h_{t-1}``,
-    ``(N, H_out)``; ``weight_hh_T`` is ``W_hh^T``, transposed by the caller (a layer transposes
-    once per sequence, not at every step). Returns ``h_t``, ``(N, H_out)``.
+    ``xw_t = x_t W_ih^T + b_ih`` is computed by the caller (a layer does it for all
+    steps at once, with ``b_hh`` already added, and passes ``bias_hh=None``); ``h`` is
+    ``h_{t-1}``, ``(N, H_out)``; ``weight_hh_T`` is ``W_hh^T``, transposed by the caller
+    (a layer transposes once per sequence, not at every step). Returns ``h_t``, ``(N,
+    H_out)``.
     """
     a = xw_t + h @ weight_hh_T  # (N, H_out): the pre-activation
     if bias_hh is not None:
@@ -34,15 +37,22 @@ def rnn_step(xw_t, h, weight_hh_T, bias_hh=None, nonlinearity: str = "tanh"):
 class RNNCell(RecurrentCellBase):
     """One step of the Elman RNN, a drop-in replacement for ``torch.nn.RNNCell``.
 
-    ``h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)`` (or relu). Introduced in the vanilla RNN
-    chapter. Parameters ``weight_ih (H_out, H_in)``, ``weight_hh (H_out, H_out)``,
-    ``bias_ih (H_out,)``, ``bias_hh (H_out,)``.
+    ``h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)`` (or relu). Introduced in the
+    vanilla RNN chapter. Parameters ``weight_ih (H_out, H_in)``, ``weight_hh (H_out,
+    H_out)``, ``bias_ih (H_out,)``, ``bias_hh (H_out,)``.
     """
 
     num_gates = 1
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
-                 nonlinearity: str = "tanh", device=None, dtype=None) -> None:
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        nonlinearity: str = "tanh",
+        device=None,
+        dtype=None,
+    ) -> None:
         _checks.check_nonlinearity(nonlinearity)
         super().__init__(input_size, hidden_size, bias, device=device, dtype=dtype)
         self.nonlinearity = nonlinearity
@@ -52,36 +62,60 @@ class RNNCell(RecurrentCellBase):
 
 
 class RNN(RecurrentBase):
-    """A (multi-layer, optionally bidirectional) Elman RNN, a drop-in replacement for ``torch.nn.RNN``.
+    """A (multi-layer, optionally bidirectional) Elman RNN, a drop-in replacement for
+    ``torch.nn.RNN``.
 
-    For each layer and direction, at every step ``t`` (Introduced in the vanilla RNN chapter):
+    For each layer and direction, at every step ``t`` (Introduced in the vanilla RNN
+    chapter):
 
         h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)
 
-    Layer ``l > 0`` reads the outputs of layer ``l-1`` (both directions concatenated), with
-    dropout between layers in training mode (Deep RNNs chapter); the reverse direction reads
-    ``t = L, ..., 1`` (Bidirectional RNNs chapter).
+    Layer ``l > 0`` reads the outputs of layer ``l-1`` (both directions concatenated),
+    with dropout between layers in training mode (Deep RNNs chapter); the reverse
+    direction reads ``t = L, ..., 1`` (Bidirectional RNNs chapter).
 
-    Args: as ``torch.nn.RNN``: ``input_size`` (H_in), ``hidden_size`` (H_out), ``num_layers``,
-    ``nonlinearity`` ('tanh' or 'relu'), ``bias``, ``batch_first``, ``dropout``,
-    ``bidirectional``, ``device``, ``dtype``. Parameters ``weight_ih_l{k}[_reverse]``
-    ``(H_out, H_in)`` (layer 0) or ``(H_out, D*H_out)``, ``weight_hh_l{k}[_reverse]``
-    ``(H_out, H_out)``, ``bias_ih_l{k}[_reverse]``, ``bias_hh_l{k}[_reverse]`` ``(H_out,)``.
+    Args: as ``torch.nn.RNN``: ``input_size`` (H_in), ``hidden_size`` (H_out),
+    ``num_layers``, ``nonlinearity`` ('tanh' or 'relu'), ``bias``, ``batch_first``,
+    ``dropout``, ``bidirectional``, ``device``, ``dtype``. Parameters
+    ``weight_ih_l{k}[_reverse]`` ``(H_out, H_in)`` (layer 0) or ``(H_out, D*H_out)``,
+    ``weight_hh_l{k}[_reverse]`` ``(H_out, H_out)``, ``bias_ih_l{k}[_reverse]``,
+    ``bias_hh_l{k}[_reverse]`` ``(H_out,)``.
 
-    ``forward(input, hx=None) -> (output, h_n)``; see ``RecurrentBase.forward`` for shapes.
+    ``forward(input, hx=None) -> (output, h_n)``; see ``RecurrentBase.forward`` for
+    shapes.
     """
 
     num_gates = 1
     num_states = 1
 
-    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
-                 nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
-                 dropout: float = 0.0, bidirectional: bool = False, device=None, dtype=None) -> None:
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        nonlinearity: str = "tanh",
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        device=None,
+        dtype=None,
+    ) -> None:
         _checks.check_nonlinearity(nonlinearity)
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional, device=device, dtype=dtype)
+        super().__init__(
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            device=device,
+            dtype=dtype,
+        )
         self.nonlinearity = nonlinearity
-        self.mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"  # as torch.nn.RNN.mode
+        # as torch.nn.RNN.mode
+        self.mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
 
     def _step(self, xw_t, state, weight_hh_T, bias_hh):
         return (rnn_step(xw_t, state[0], weight_hh_T, bias_hh, self.nonlinearity),)

@@ -2,10 +2,11 @@
 
 A parameter dict uses the names of ``torch.nn.RNNCell`` / ``LSTMCell`` / ``GRUCell``::
 
-    {"weight_ih": (G*H, H_in), "weight_hh": (G*H, H), "bias_ih": (G*H,), "bias_hh": (G*H,)}
+    {"weight_ih": (G*H, H_in), "weight_hh": (G*H, H), "bias_ih": (G*H,), "bias_hh":
+    (G*H,)}
 
-with G = 1 (RNN), 4 (LSTM, gates i, f, g, o) or 3 (GRU, gates r, z, n), stacked in PyTorch's
-order, so the same arrays load into ``torch.nn`` without a transpose.
+with G = 1 (RNN), 4 (LSTM, gates i, f, g, o) or 3 (GRU, gates r, z, n), stacked in
+PyTorch's order, so the same arrays load into ``torch.nn`` without a transpose.
 """
 
 from __future__ import annotations
@@ -22,32 +23,42 @@ FLOAT_DTYPES = (np.float32, np.float64)
 
 
 def sigmoid(a: np.ndarray) -> np.ndarray:
-    """Logistic sigmoid σ(a) = 1 / (1 + e^{-a}), written as (1 + tanh(a/2)) / 2 so that it
-    never overflows for large |a|."""
+    """Logistic sigmoid σ(a) = 1 / (1 + e^{-a}), written as (1 + tanh(a/2)) / 2 so that
+    it never overflows for large |a|."""
     return 0.5 * (1.0 + np.tanh(0.5 * a))
 
 
 def check_float(x, name: str, ndim: int | None = None) -> np.ndarray:
-    """A float32 or float64 ndarray with ``ndim`` dimensions, or a TypeError/ValueError."""
+    """A float32/float64 ndarray with ``ndim`` dimensions, else TypeError/ValueError."""
     check_ndarray(x, name, ndim=ndim)
     if x.dtype not in FLOAT_DTYPES:
-        raise TypeError(f"expected {name} with dtype float32 or float64, got dtype {x.dtype}")
+        raise TypeError(
+            f"expected {name} with dtype float32 or float64, got dtype {x.dtype}"
+        )
     return x
 
 
 def check_params(params: Mapping[str, np.ndarray], cell: str) -> tuple[int, int]:
-    """Check a parameter dict for ``cell`` ('rnn', 'lstm' or 'gru'); return (H_in, H)."""
+    """Check a parameter dict of ``cell`` ('rnn', 'lstm', 'gru'); return (H_in, H)."""
     G = GATES[cell]
     if not isinstance(params, Mapping):
-        raise TypeError(f"expected params to be a dict with keys {PARAM_NAMES}, got {type(params).__name__}")
+        raise TypeError(
+            f"expected params to be a dict with keys {PARAM_NAMES}, got "
+            f"{type(params).__name__}"
+        )
     missing = [k for k in PARAM_NAMES if k not in params]
     if missing:
-        raise ValueError(f"expected params with keys {PARAM_NAMES}, missing {tuple(missing)}")
+        raise ValueError(
+            f"expected params with keys {PARAM_NAMES}, missing {tuple(missing)}"
+        )
     w_hh = check_float(params["weight_hh"], "params['weight_hh']", ndim=2)
     H = w_hh.shape[1]
     if w_hh.shape != (G * H, H):
-        raise shape_error("params['weight_hh']",
-                          f"({G}*H, H) = {fmt_shape((G * H, H))} for cell={cell!r}", w_hh.shape)
+        raise shape_error(
+            "params['weight_hh']",
+            f"({G}*H, H) = {fmt_shape((G * H, H))} for cell={cell!r}",
+            w_hh.shape,
+        )
     w_ih = check_float(params["weight_ih"], "params['weight_ih']", ndim=2)
     if w_ih.shape[0] != G * H:
         raise shape_error("params['weight_ih']", f"({G * H}, H_in)", w_ih.shape)
@@ -86,41 +97,62 @@ def check_state(h, N: int, H: int, name: str, dtype=np.float64) -> np.ndarray:
 
 
 def check_grad(g, shape: tuple, name: str) -> np.ndarray:
-    """An upstream gradient, which must have the shape of the value it is the gradient of."""
+    """An upstream gradient, which must have the shape of the value it is the gradient
+    of.
+    """
     check_float(g, name)
     if g.shape != tuple(shape):
         raise shape_error(name, fmt_shape(shape), g.shape)
     return g
 
 
-def init_params(rng: np.random.Generator, input_size: int, hidden_size: int,
-                cell: str = "rnn", dtype=np.float64) -> dict[str, np.ndarray]:
-    """Draw a parameter dict as ``torch.nn`` does: every entry from U(-k, k), k = 1/sqrt(H).
+def init_params(
+    rng: np.random.Generator,
+    input_size: int,
+    hidden_size: int,
+    cell: str = "rnn",
+    dtype=np.float64,
+) -> dict[str, np.ndarray]:
+    """Draw a parameter dict as ``torch.nn`` does: every entry from U(-k, k), k =
+    1/sqrt(H).
 
     ``cell`` is 'rnn', 'lstm' or 'gru'. Introduced in the vanilla RNN chapter.
     """
     if cell not in GATES:
         raise ValueError(f"expected cell to be one of {tuple(GATES)}, got {cell!r}")
     if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"expected rng to be a numpy.random.Generator, got {type(rng).__name__}")
+        raise TypeError(
+            f"expected rng to be a numpy.random.Generator, got {type(rng).__name__}"
+        )
     G, H, k = GATES[cell], hidden_size, 1.0 / np.sqrt(hidden_size)
-    shapes = {"weight_ih": (G * H, input_size), "weight_hh": (G * H, H),
-              "bias_ih": (G * H,), "bias_hh": (G * H,)}
-    return {name: rng.uniform(-k, k, size=s).astype(dtype) for name, s in shapes.items()}
+    shapes = {
+        "weight_ih": (G * H, input_size),
+        "weight_hh": (G * H, H),
+        "bias_ih": (G * H,),
+        "bias_hh": (G * H,),
+    }
+    return {
+        name: rng.uniform(-k, k, size=s).astype(dtype) for name, s in shapes.items()
+    }
 
 
-def params_from_state_dict(state_dict: Mapping, suffix: str = "_l0",
-                           dtype=np.float64) -> dict[str, np.ndarray]:
-    """Copy ``weight_ih{suffix}`` etc. out of a ``torch.nn`` state dict into a parameter dict.
+def params_from_state_dict(
+    state_dict: Mapping, suffix: str = "_l0", dtype=np.float64
+) -> dict[str, np.ndarray]:
+    """Copy ``weight_ih{suffix}`` etc. out of a ``torch.nn`` state dict into a parameter
+    dict.
 
-    Use ``suffix="_l0"`` for ``nn.RNN``/``LSTM``/``GRU`` (``"_l1"``, ``"_l0_reverse"`` for other
-    layers and directions) and ``suffix=""`` for the cells. No transpose: the layouts agree.
+    Use ``suffix="_l0"`` for ``nn.RNN``/``LSTM``/``GRU`` (``"_l1"``, ``"_l0_reverse"``
+    for other layers and directions) and ``suffix=""`` for the cells. No transpose: the
+    layouts agree.
     """
     out = {}
     for name in PARAM_NAMES:
         key = name + suffix
         if key not in state_dict:
-            raise ValueError(f"expected a state dict with key {key!r}, got keys {tuple(state_dict)}")
+            raise ValueError(
+                f"expected a state dict with key {key!r}, got keys {tuple(state_dict)}"
+            )
         v = state_dict[key]
         if hasattr(v, "detach"):  # a torch tensor
             v = v.detach().cpu().numpy()

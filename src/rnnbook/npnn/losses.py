@@ -20,10 +20,11 @@ REDUCTIONS = ("sum", "mean")
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
-    """Softmax over the last axis, p_k = e^{ŷ_k - m} / Σ_j e^{ŷ_j - m} with m = max_j ŷ_j.
+    """Softmax over the last axis, p_k = e^{ŷ_k - m} / Σ_j e^{ŷ_j - m} with m = max_j
+    ŷ_j.
 
-    Subtracting the maximum changes nothing mathematically and keeps e^{...} <= 1, so large
-    logits do not overflow. Any leading shape, e.g. (N, L, K).
+    Subtracting the maximum changes nothing mathematically and keeps e^{...} <= 1, so
+    large logits do not overflow. Any leading shape, e.g. (N, L, K).
     """
     check_float(logits, "logits")
     if logits.ndim == 0 or logits.shape[-1] == 0:
@@ -41,17 +42,19 @@ def log_softmax(logits: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
-def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray, reduction: str = "sum"):
+def softmax_cross_entropy(
+    logits: np.ndarray, targets: np.ndarray, reduction: str = "sum"
+):
     """Cross-entropy of softmax(logits) against integer class targets, and its gradient.
 
-    ℒ = Σ over every position of -log p_y   (``reduction="sum"``, the default: the total loss
-    of the BPTT chapter, as in min-char-rnn), or the mean over positions
+    ℒ = Σ over every position of -log p_y   (``reduction="sum"``, the default: the total
+    loss of the BPTT chapter, as in min-char-rnn), or the mean over positions
     (``reduction="mean"``, the default of ``torch.nn.functional.cross_entropy``).
 
-    Args: logits (..., K) float, e.g. (N, L, K) or (M, K); targets of shape logits.shape[:-1],
-    integer class indices in [0, K).
-    Returns ``(loss, dlogits)``: a Python float and dℒ/dlogits = p - onehot(y) (divided by
-    the number of positions for ``"mean"``), of the shape of ``logits``.
+    Args: logits (..., K) float, e.g. (N, L, K) or (M, K); targets of shape
+    logits.shape[:-1], integer class indices in [0, K).
+    Returns ``(loss, dlogits)``: a Python float and dℒ/dlogits = p - onehot(y) (divided
+    by the number of positions for ``"mean"``), of the shape of ``logits``.
     """
     if reduction not in REDUCTIONS:
         raise ValueError(f"expected reduction 'sum' or 'mean', got {reduction!r}")
@@ -61,11 +64,16 @@ def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray, reduction: st
         raise shape_error("logits", "(..., K) with K >= 1", logits.shape)
     K = logits.shape[-1]
     if targets.shape != logits.shape[:-1]:
-        raise shape_error("targets", fmt_shape(logits.shape[:-1]) + " (logits.shape[:-1])",
-                          targets.shape)
+        raise shape_error(
+            "targets",
+            fmt_shape(logits.shape[:-1]) + " (logits.shape[:-1])",
+            targets.shape,
+        )
     if targets.size and (targets.min() < 0 or targets.max() >= K):
-        raise ValueError(f"expected targets in [0, {K - 1}] (K = {K} classes), "
-                         f"got values in [{targets.min()}, {targets.max()}]")
+        raise ValueError(
+            f"expected targets in [0, {K - 1}] (K = {K} classes), "
+            f"got values in [{targets.min()}, {targets.max()}]"
+        )
     logp = log_softmax(logits)  # log p, (..., K)
     onehot = np.eye(K, dtype=logp.dtype)[targets]  # onehot(y), (..., K)
     loss = -np.take_along_axis(logp, targets[..., None], axis=-1).sum()  # Σ -log p_y

@@ -1,4 +1,5 @@
-"""The LSTM in NumPy, forward and backward through time, with PyTorch's equations and layout.
+"""The LSTM in NumPy, forward and backward through time, with PyTorch's equations and
+layout.
 
 Forward, for one step (rows are vectors; the four gates are stacked i, f, g, o in
 ``weight_ih`` (4H, H_in), ``weight_hh`` (4H, H), ``bias_ih`` and ``bias_hh`` (4H,))::
@@ -10,26 +11,32 @@ Forward, for one step (rows are vectors; the four gates are stacked i, f, g, o i
     c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t
     h_t = o_t ⊙ tanh(c_t)
 
-Backward: with dh = dL/dh_t and dc = dL/dc_t from the future, the total gradient on c_t is
-dc + dh ⊙ o_t ⊙ (1 - tanh^2(c_t)), and it flows to c_{t-1} multiplied by f_t only, with no
-weight matrix in between: the additive path of the LSTM chapter. Introduced in the LSTM
-chapter; the backward pass follows the BPTT chapter.
+Backward: with dh = dL/dh_t and dc = dL/dc_t from the future, the total gradient on c_t
+is dc + dh ⊙ o_t ⊙ (1 - tanh^2(c_t)), and it flows to c_{t-1} multiplied by f_t only,
+with no weight matrix in between: the additive path of the LSTM chapter. Introduced in
+the LSTM chapter; the backward pass follows the BPTT chapter.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from rnnbook.npnn._common import (check_grad, check_params, check_sequence_input, check_state,
-                                  check_step_input, sigmoid)
+from rnnbook.npnn._common import (
+    check_grad,
+    check_params,
+    check_sequence_input,
+    check_state,
+    check_step_input,
+    sigmoid,
+)
 
 
 def lstm_cell_forward(x, state_prev, params):
     """One LSTM step, as ``torch.nn.LSTMCell``.
 
-    Args: x (N, H_in); state_prev = (h_{t-1}, c_{t-1}), each (N, H), or None for zeros (either
-    entry may be None); params with ``weight_ih`` (4H, H_in), ``weight_hh`` (4H, H),
-    ``bias_ih``, ``bias_hh`` (4H,), gates in the order i, f, g, o.
+    Args: x (N, H_in); state_prev = (h_{t-1}, c_{t-1}), each (N, H), or None for zeros
+    (either entry may be None); params with ``weight_ih`` (4H, H_in), ``weight_hh`` (4H,
+    H), ``bias_ih``, ``bias_hh`` (4H,), gates in the order i, f, g, o.
     Returns ``((h, c), cache)``. Introduced in the LSTM chapter.
     """
     H_in, H = check_params(params, "lstm")
@@ -38,11 +45,12 @@ def lstm_cell_forward(x, state_prev, params):
     h_prev = check_state(h_prev, N, H, "h_prev", x.dtype)
     c_prev = check_state(c_prev, N, H, "c_prev", x.dtype)
     W_ih, W_hh = params["weight_ih"], params["weight_hh"]
-    a = x @ W_ih.T + params["bias_ih"] + h_prev @ W_hh.T + params["bias_hh"]  # (N, 4H), i|f|g|o
-    i = sigmoid(a[:, 0 * H:1 * H])  # i_t = σ(a_i)
-    f = sigmoid(a[:, 1 * H:2 * H])  # f_t = σ(a_f)
-    g = np.tanh(a[:, 2 * H:3 * H])  # g_t = tanh(a_g)
-    o = sigmoid(a[:, 3 * H:4 * H])  # o_t = σ(a_o)
+    # (N, 4H), i|f|g|o
+    a = x @ W_ih.T + params["bias_ih"] + h_prev @ W_hh.T + params["bias_hh"]
+    i = sigmoid(a[:, 0 * H : 1 * H])  # i_t = σ(a_i)
+    f = sigmoid(a[:, 1 * H : 2 * H])  # f_t = σ(a_f)
+    g = np.tanh(a[:, 2 * H : 3 * H])  # g_t = tanh(a_g)
+    o = sigmoid(a[:, 3 * H : 4 * H])  # o_t = σ(a_o)
     c = f * c_prev + i * g  # c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t, (N, H)
     tanh_c = np.tanh(c)
     h = o * tanh_c  # h_t = o_t ⊙ tanh(c_t), (N, H)
@@ -53,9 +61,9 @@ def lstm_cell_forward(x, state_prev, params):
 def lstm_cell_backward(dstate, cache):
     """Backward through one LSTM step.
 
-    Args: dstate = (dh, dc), dL/dh_t and dL/dc_t, each (N, H) (dc may be None for zeros).
-    Returns ``(dx, (dh_prev, dc_prev), grads)`` with dx (N, H_in) and this step's
-    contribution to the four parameter gradients. Introduced in the LSTM chapter.
+    Args: dstate = (dh, dc), dL/dh_t and dL/dc_t, each (N, H) (dc may be None for
+    zeros). Returns ``(dx, (dh_prev, dc_prev), grads)`` with dx (N, H_in) and this
+    step's contribution to the four parameter gradients. Introduced in the LSTM chapter.
     """
     x, h_prev, c_prev, i, f, g, o, tanh_c, W_ih, W_hh = cache
     dh, dc = dstate
@@ -67,12 +75,15 @@ def lstm_cell_backward(dstate, cache):
     df = dc * c_prev  # ∂c_t/∂f_t = c_{t-1}
     dg = dc * i  # ∂c_t/∂g_t = i_t
     dc_prev = dc * f  # ∂c_t/∂c_{t-1} = f_t: the additive path, no W_hh, no squashing
-    da = np.concatenate([
-        di * i * (1.0 - i),  # σ'(a_i) = i_t (1 - i_t)
-        df * f * (1.0 - f),  # σ'(a_f) = f_t (1 - f_t)
-        dg * (1.0 - g**2),  # tanh'(a_g) = 1 - g_t^2
-        do * o * (1.0 - o),  # σ'(a_o) = o_t (1 - o_t)
-    ], axis=1)  # dL/da, (N, 4H), in the order i, f, g, o
+    da = np.concatenate(
+        [
+            di * i * (1.0 - i),  # σ'(a_i) = i_t (1 - i_t)
+            df * f * (1.0 - f),  # σ'(a_f) = f_t (1 - f_t)
+            dg * (1.0 - g**2),  # tanh'(a_g) = 1 - g_t^2
+            do * o * (1.0 - o),  # σ'(a_o) = o_t (1 - o_t)
+        ],
+        axis=1,
+    )  # dL/da, (N, 4H), in the order i, f, g, o
     grads = {
         "weight_ih": da.T @ x,  # (4H, H_in)
         "weight_hh": da.T @ h_prev,  # (4H, H)
@@ -106,16 +117,24 @@ def lstm_forward(x, state0, params):
 def lstm_backward(dhs, cache, dstate_n=None):
     """Backpropagation through time for :func:`lstm_forward`.
 
-    Args: dhs (N, L, H), dL/dh_t for each output on its own; dstate_n = (dh_n, dc_n) or None,
-    gradients reaching the returned last states (either entry may be None).
+    Args: dhs (N, L, H), dL/dh_t for each output on its own; dstate_n = (dh_n, dc_n) or
+    None, gradients reaching the returned last states (either entry may be None).
     Returns ``(dx, (dh0, dc0), grads)``, the parameter gradients summed over time.
     Introduced in the LSTM chapter.
     """
     caches, (N, L, H_in, H) = cache
     check_grad(dhs, (N, L, H), "dhs")
     dh_n, dc_n = (None, None) if dstate_n is None else dstate_n
-    dh_next = np.zeros((N, H), dhs.dtype) if dh_n is None else check_grad(dh_n, (N, H), "dh_n")
-    dc_next = np.zeros((N, H), dhs.dtype) if dc_n is None else check_grad(dc_n, (N, H), "dc_n")
+    dh_next = (
+        np.zeros((N, H), dhs.dtype)
+        if dh_n is None
+        else check_grad(dh_n, (N, H), "dh_n")
+    )
+    dc_next = (
+        np.zeros((N, H), dhs.dtype)
+        if dc_n is None
+        else check_grad(dc_n, (N, H), "dc_n")
+    )
     dx = np.zeros((N, L, H_in), dtype=np.result_type(dhs, caches[0][0]))
     grads = None
     for t in reversed(range(L)):

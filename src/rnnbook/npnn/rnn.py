@@ -20,15 +20,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnnbook.npnn._common import (check_grad, check_params, check_sequence_input, check_state,
-                                  check_step_input)
+from rnnbook.npnn._common import (
+    check_grad,
+    check_params,
+    check_sequence_input,
+    check_state,
+    check_step_input,
+)
 
 NONLINEARITIES = ("tanh", "relu")
 
 
 def _check_nonlinearity(nonlinearity: str) -> None:
     if nonlinearity not in NONLINEARITIES:
-        raise ValueError(f"expected nonlinearity 'tanh' or 'relu', got {nonlinearity!r}")
+        raise ValueError(
+            f"expected nonlinearity 'tanh' or 'relu', got {nonlinearity!r}"
+        )
 
 
 def rnn_cell_forward(x, h_prev, params, nonlinearity: str = "tanh"):
@@ -46,8 +53,10 @@ def rnn_cell_forward(x, h_prev, params, nonlinearity: str = "tanh"):
     N = check_step_input(x, H_in)
     h_prev = check_state(h_prev, N, H, "h_prev", x.dtype)
     W_ih, W_hh = params["weight_ih"], params["weight_hh"]
-    z = x @ W_ih.T + params["bias_ih"] + h_prev @ W_hh.T + params["bias_hh"]  # z_t, (N, H)
-    h = np.tanh(z) if nonlinearity == "tanh" else np.maximum(z, 0.0)  # h_t = f(z_t), (N, H)
+    # z_t, (N, H)
+    z = x @ W_ih.T + params["bias_ih"] + h_prev @ W_hh.T + params["bias_hh"]
+    # h_t = f(z_t), (N, H)
+    h = np.tanh(z) if nonlinearity == "tanh" else np.maximum(z, 0.0)
     cache = (x, h_prev, z, h, W_ih, W_hh, nonlinearity)
     return h, cache
 
@@ -55,11 +64,11 @@ def rnn_cell_forward(x, h_prev, params, nonlinearity: str = "tanh"):
 def rnn_cell_backward(dh, cache):
     """Backward through one RNN step.
 
-    Args: dh (N, H), the gradient dL/dh_t of a scalar loss with respect to this step's output
-    (everything that reaches h_t: from the output at t and from step t+1).
-    Returns ``(dx, dh_prev, grads)``: dL/dx_t (N, H_in), dL/dh_{t-1} (N, H), and a dict with
-    this step's contribution to the gradients of ``weight_ih``, ``weight_hh``, ``bias_ih``,
-    ``bias_hh``. Introduced in the BPTT chapter.
+    Args: dh (N, H), the gradient dL/dh_t of a scalar loss with respect to this step's
+    output (everything that reaches h_t: from the output at t and from step t+1).
+    Returns ``(dx, dh_prev, grads)``: dL/dx_t (N, H_in), dL/dh_{t-1} (N, H), and a dict
+    with this step's contribution to the gradients of ``weight_ih``, ``weight_hh``,
+    ``bias_ih``, ``bias_hh``. Introduced in the BPTT chapter.
     """
     x, h_prev, z, h, W_ih, W_hh, nonlinearity = cache
     check_grad(dh, h.shape, "dh")
@@ -71,7 +80,8 @@ def rnn_cell_backward(dh, cache):
         "weight_ih": dz.T @ x,  # dL/dW_ih = dz^T x_t, (H, H_in): dz_t/dW_ih "is" x_t
         "weight_hh": dz.T @ h_prev,  # dL/dW_hh = dz^T h_{t-1}, (H, H)
         "bias_ih": dz.sum(axis=0),  # dL/db_ih = Σ_n dz, (H,)
-        "bias_hh": dz.sum(axis=0),  # dL/db_hh = Σ_n dz, (H,): the two biases get the same gradient
+        # dL/db_hh = Σ_n dz, (H,): the two biases get the same gradient
+        "bias_hh": dz.sum(axis=0),
     }
     dx = dz @ W_ih  # dL/dx_t = dz W_ih, (N, H_in)
     dh_prev = dz @ W_hh  # dL/dh_{t-1} = dz W_hh, (N, H): dz_t/dh_{t-1} = W_hh
@@ -83,10 +93,11 @@ def rnn_forward(x, h0, params, nonlinearity: str = "tanh"):
 
     h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh),  t = 1, ..., L
 
-    Args: x (N, L, H_in), h0 (N, H) or None for zeros, params as in :func:`rnn_cell_forward`.
-    Returns ``(hs, h_n, cache)``: every hidden state hs (N, L, H), the last one h_n (N, H) and
-    what :func:`rnn_backward` needs. (Unlike ``torch.nn.RNN`` there is no leading
-    ``num_layers`` axis on h0 and h_n.) Introduced in the vanilla RNN chapter.
+    Args: x (N, L, H_in), h0 (N, H) or None for zeros, params as in
+    :func:`rnn_cell_forward`. Returns ``(hs, h_n, cache)``: every hidden state hs (N, L,
+    H), the last one h_n (N, H) and what :func:`rnn_backward` needs. (Unlike
+    ``torch.nn.RNN`` there is no leading ``num_layers`` axis on h0 and h_n.) Introduced
+    in the vanilla RNN chapter.
     """
     _check_nonlinearity(nonlinearity)
     H_in, H = check_params(params, "rnn")
@@ -103,24 +114,32 @@ def rnn_forward(x, h0, params, nonlinearity: str = "tanh"):
 def rnn_backward(dhs, cache, dh_n=None):
     """Backpropagation through time for :func:`rnn_forward`.
 
-    Args: dhs (N, L, H), dL/dh_t for each output h_t taken on its own (e.g. from a loss at
-    every step; zeros where a step has no loss); dh_n (N, H) or None, the gradient reaching
-    the returned last state h_n (e.g. from a classifier on h_n).
-    Returns ``(dx, dh0, grads)``: dL/dx (N, L, H_in), dL/dh_0 (N, H), and the gradients of the
-    four parameters, each a sum over time of the per-step terms, because every step uses the
-    same weights:  dL/dW_hh = Σ_t (dL/dz_t)^T h_{t-1}, and likewise for the others.
+    Args: dhs (N, L, H), dL/dh_t for each output h_t taken on its own (e.g. from a loss
+    at every step; zeros where a step has no loss); dh_n (N, H) or None, the gradient
+    reaching the returned last state h_n (e.g. from a classifier on h_n).
+    Returns ``(dx, dh0, grads)``: dL/dx (N, L, H_in), dL/dh_0 (N, H), and the gradients
+    of the four parameters, each a sum over time of the per-step terms, because every
+    step uses the same weights:  dL/dW_hh = Σ_t (dL/dz_t)^T h_{t-1}, and likewise for
+    the others.
 
-    The loop carries ``dh_next`` = dL/dh_t through the future steps only, backwards: this is
-    the "shortcut" of the BPTT chapter, which computes the same sums as expanding
-    dL/dh_t = Σ_{s ≥ t} ∂L_s/∂h_t term by term, in O(L) instead of O(L^2).
+    The loop carries ``dh_next`` = dL/dh_t through the future steps only, backwards:
+    this is the "shortcut" of the BPTT chapter, which computes the same sums as
+    expanding dL/dh_t = Σ_{s ≥ t} ∂L_s/∂h_t term by term, in O(L) instead of O(L^2).
     """
     caches, (N, L, H_in, H) = cache
     check_grad(dhs, (N, L, H), "dhs")
-    dh_next = np.zeros((N, H), dhs.dtype) if dh_n is None else check_grad(dh_n, (N, H), "dh_n")
+    dh_next = (
+        np.zeros((N, H), dhs.dtype)
+        if dh_n is None
+        else check_grad(dh_n, (N, H), "dh_n")
+    )
     dx = np.zeros((N, L, H_in), dtype=np.result_type(dhs, caches[0][0]))
     grads = None
     for t in reversed(range(L)):
-        dh = dhs[:, t] + dh_next  # h_t feeds the output at t and step t+1: gradients add
-        dx[:, t], dh_next, g = rnn_cell_backward(dh, caches[t])  # dh_next is now dL/dh_{t-1}
-        grads = g if grads is None else {k: grads[k] + g[k] for k in g}  # Σ_t over shared params
+        # h_t feeds the output at t and step t+1: gradients add
+        dh = dhs[:, t] + dh_next
+        # dh_next is now dL/dh_{t-1}
+        dx[:, t], dh_next, g = rnn_cell_backward(dh, caches[t])
+        # Σ_t over shared params
+        grads = g if grads is None else {k: grads[k] + g[k] for k in g}
     return dx, dh_next, grads  # dh_next = dL/dh_0
