@@ -1,9 +1,9 @@
 """Time forward + backward per batch of the book's RNN, LSTM and GRU against
 ``torch.nn``.
 
-    .venv/bin/python benchmarks/run.py                    # both configs, 1 thread,
-    markdown table .venv/bin/python benchmarks/run.py --threads 2 --repeats 30 --configs
-    a .venv/bin/python benchmarks/run.py --json > timings.json
+    .venv/bin/python benchmarks/run.py  # both configs, 1 thread, markdown table
+    .venv/bin/python benchmarks/run.py --threads 2 --repeats 30 --configs a
+    .venv/bin/python benchmarks/run.py --json > timings.json
 
 (``make benchmarks`` runs the first line.) For each cell and configuration the four
 implementations in ``cases.py`` (``torch.nn``, ``torch.nn`` with oneDNN switched off,

@@ -1,7 +1,6 @@
 """Execute chapter notebooks top to bottom in a fresh kernel and store their outputs.
 
-    python scripts/execute_notebook.py chapters/01-sequential-data.ipynb [more.ipynb
-    ...]
+    python scripts/execute_notebook.py chapters/01-sequential-data.ipynb [more ...]
 
 This is how every stored output in ``chapters/`` is produced: one clean run, execution
 counts 1, 2, 3, ..., the kernel started in the notebook's own folder (as nbval does),

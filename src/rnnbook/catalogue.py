@@ -1,9 +1,8 @@
 """The catalogue of every exercise in the book, built from the chapters' cell metadata.
 
     from rnnbook import catalogue
-    rows = catalogue.catalogue("chapters")         # one Exercise per exercise, in book
-    order print(catalogue.to_markdown(rows))             # the table of the appendix
-    "For instructors"
+    rows = catalogue.catalogue("chapters")  # one Exercise each, in book order
+    print(catalogue.to_markdown(rows))  # the table of the appendix "For instructors"
 
 An exercise is a markdown cell whose metadata is
 ``{"rnnbook": {"exercise": "2.3", "difficulty": 2, "minutes": 20, "kind": "code",

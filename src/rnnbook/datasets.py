@@ -112,8 +112,8 @@ def two_sine_series(batch_size: int, n_steps: int, rng=None) -> np.ndarray:
     and with
     ``t`` running over ``n_steps`` evenly spaced points of [0, 1]:
 
-        x(t) = 0.5 sin((t - o1)(10 f1 + 10)) + 0.2 sin((t - o2)(20 f2 + 20)) + 0.1 (u_t
-        - 0.5)
+        x(t) = 0.5 sin((t - o1)(10 f1 + 10)) + 0.2 sin((t - o2)(20 f2 + 20))
+               + 0.1 (u_t - 0.5)
 
     with ``u_t`` uniform noise on [0, 1). ``rng`` is a seed, a
     ``numpy.random.Generator`` or ``None`` (fresh entropy). The draws are made in this

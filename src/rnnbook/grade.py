@@ -1,7 +1,7 @@
 """Grade a student's notebook, exercise by exercise, from what its self-checks print.
 
-    python -m rnnbook.grade path/to/notebook.ipynb [--json out.json] [--timeout S]
-    [--no-execute]
+    python -m rnnbook.grade path/to/notebook.ipynb \
+        [--json out.json] [--timeout S] [--no-execute]
 
 The notebook is executed top to bottom in a fresh kernel started in its own folder
 (errors do not stop the run), or, with ``--no-execute``, graded on the outputs stored in

@@ -2,10 +2,10 @@
 
 Introduced in the GRU chapter. With row vectors, in PyTorch's gate order (r, z, n):
 
-    r_t = sigma(x_t W_ir^T + b_ir + h_{t-1} W_hr^T + b_hr)            reset gate
-    z_t = sigma(x_t W_iz^T + b_iz + h_{t-1} W_hz^T + b_hz)            update gate
-    n_t = tanh (x_t W_in^T + b_in + r_t * (h_{t-1} W_hn^T + b_hn))    new (candidate)
-    state h_t = (1 - z_t) * n_t + z_t * h_{t-1}
+    r_t = sigma(x_t W_ir^T + b_ir + h_{t-1} W_hr^T + b_hr)          reset gate
+    z_t = sigma(x_t W_iz^T + b_iz + h_{t-1} W_hz^T + b_hz)          update gate
+    n_t = tanh (x_t W_in^T + b_in + r_t * (h_{t-1} W_hn^T + b_hn))  new state
+    h_t = (1 - z_t) * n_t + z_t * h_{t-1}
 
 Note that the reset gate multiplies ``h_{t-1} W_hn^T + b_hn``, bias included (PyTorch's
 and cuDNN's variant), so ``b_hn`` cannot be merged into ``b_in``.

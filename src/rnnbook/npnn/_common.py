@@ -2,8 +2,8 @@
 
 A parameter dict uses the names of ``torch.nn.RNNCell`` / ``LSTMCell`` / ``GRUCell``::
 
-    {"weight_ih": (G*H, H_in), "weight_hh": (G*H, H), "bias_ih": (G*H,), "bias_hh":
-    (G*H,)}
+    {"weight_ih": (G*H, H_in), "weight_hh": (G*H, H),
+     "bias_ih": (G*H,), "bias_hh": (G*H,)}
 
 with G = 1 (RNN), 4 (LSTM, gates i, f, g, o) or 3 (GRU, gates r, z, n), stacked in
 PyTorch's order, so the same arrays load into ``torch.nn`` without a transpose.

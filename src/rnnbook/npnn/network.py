@@ -9,8 +9,8 @@ Gradients (each parameter is used at every step, so its gradient is a sum over t
 
     dℒ/dŷ_t  = p_t - onehot(y_t)
     dℒ/dW_hy = Σ_t (dℒ/dŷ_t)^T h_t                 dℒ/db_y = Σ_t dℒ/dŷ_t
-    dℒ/dW_hh = Σ_t Σ_{k≤t} (∂ℒ_t/∂z_k)^T h_{k-1}   (likewise W_ih with x_k, b_ih and
-    b_hh) ∂ℒ_t/∂z_k = ∂ℒ_t/∂h_k ⊙ (1 - h_k^2),   ∂ℒ_t/∂h_{k-1} = ∂ℒ_t/∂z_k W_hh,
+    dℒ/dW_hh = Σ_t Σ_{k≤t} (∂ℒ_t/∂z_k)^T h_{k-1}   (likewise W_ih with x_k, b_ih, b_hh)
+    ∂ℒ_t/∂z_k = ∂ℒ_t/∂h_k ⊙ (1 - h_k^2),   ∂ℒ_t/∂h_{k-1} = ∂ℒ_t/∂z_k W_hh,
     ∂ℒ_t/∂h_t = dℒ/dŷ_t W_hy
 
 :meth:`SoftmaxRNN.loss_and_grads_naive` evaluates that double sum literally, in O(L^2);
