@@ -230,16 +230,21 @@ def test_exercises_follow_the_house_format(notebook):
         assert meta["exercise"] == label, (
             f"{notebook.name}: exercise {meta['exercise']} should be {label}"
         )
-        assert re.match(
-            rf"### Exercise {re.escape(label)} \((★+☆*)\): .+", cell.source
-        ), (
-            f"{notebook.name}: exercise {label} heading must read '### Exercise "
-            f"{label} (★☆☆): Title'"
+        heading = re.match(
+            rf"### Exercise {re.escape(label)} \((★+)☆*, (\d+) min\): .+", cell.source
         )
-        stars = re.match(r"### Exercise \S+ \((★+)", cell.source).group(1)
-        assert meta["difficulty"] == len(stars) and meta["difficulty"] in (1, 2, 3)
+        assert heading, (
+            f"{notebook.name}: exercise {label} heading must read '### Exercise "
+            f"{label} (★☆☆, 10 min): Title'"
+        )
+        assert meta["difficulty"] == len(heading.group(1))
+        assert meta["difficulty"] in (1, 2, 3)
         assert meta["kind"] in ("code", "concept", "derivation")
         assert isinstance(meta["minutes"], int) and meta["minutes"] > 0
+        assert meta["minutes"] == int(heading.group(2)), (
+            f"{notebook.name}: exercise {label} shows {heading.group(2)} min, "
+            f"its metadata says {meta['minutes']}"
+        )
         assert isinstance(meta["checked"], bool)
         # the solution block: from the next student-hidden opener to its closer
         start = cells.index(cell)

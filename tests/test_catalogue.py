@@ -50,7 +50,7 @@ def test_the_catalogue_lists_every_exercise_of_every_chapter():
     ] == expected
     assert len(rows) >= 5 * len(CHAPTERS)
     for r in rows:
-        heading = f"### Exercise {r.number} ({r.stars}): {r.title}"
+        heading = f"### Exercise {r.number} ({r.stars}, {r.minutes} min): {r.title}"
         assert r.title and any(
             c.source.startswith(heading)
             for c in exercise_cells(read_notebook(ROOT / "chapters" / r.notebook))

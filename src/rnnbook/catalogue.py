@@ -6,8 +6,8 @@
 
 An exercise is a markdown cell whose metadata is
 ``{"rnnbook": {"exercise": "2.3", "difficulty": 2, "minutes": 20, "kind": "code",
-"checked": true}}`` and whose text starts with ``### Exercise 2.3 (★★☆): A short
-title``. Its *topic* is the metadata's ``topic`` when given, else the teaching section
+"checked": true}}`` and whose text starts with ``### Exercise 2.3 (★★☆, 20 min):
+A short title``. Its *topic* is the metadata's ``topic`` when given, else the teaching section
 (``##`` heading) that defines the first ``@sec-``/``@eq-``/``@fig-``/``@tbl-`` label the
 exercise refers to, else the chapter title.
 
@@ -27,7 +27,9 @@ __all__ = ["Exercise", "catalogue", "exercises", "summary", "to_markdown"]
 CHAPTER_GLOB = "[0-9][0-9]-*.ipynb"
 _TITLE = re.compile(r"^#\s+(.+?)\s*(?:\{#[^}]*\})?\s*$", re.M)
 _SECTION = re.compile(r"^##\s+(.+?)\s*(?:\{[^}]*\})?\s*$")
-_HEADING = re.compile(r"^###\s+Exercise\s+\S+\s*(?:\([★☆]*\))?\s*:?\s*(.*?)\s*$", re.M)
+_HEADING = re.compile(
+    r"^###\s+Exercise\s+\S+\s*(?:\([★☆]*(?:,\s*\d+\s*min)?\))?\s*:?\s*(.*?)\s*$", re.M
+)
 _DEFINED = re.compile(r"\{#((?:sec|eq|fig|tbl)-[\w-]+)")
 _CELL_LABEL = re.compile(r"^#\|\s*label:\s*((?:fig|tbl)-[\w-]+)\s*$", re.M)
 _USED = re.compile(r"(?<![\w@])@((?:sec|eq|fig|tbl)-[\w-]*\w)")

@@ -56,7 +56,8 @@ _VERDICT = re.compile(
     rf"^\s*({PASS}|{FAIL}|{TODO})\s*Exercise\s+(\d+\.\d+)\s*:\s*(.*?)\s*$", re.M
 )
 _HEADING = re.compile(
-    r"^###\s+Exercise\s+(\d+\.\d+)\s*(?:\((★*☆*)\))?\s*:?\s*(.*?)\s*$", re.M
+    r"^###\s+Exercise\s+(\d+\.\d+)\s*(?:\((★*☆*)(?:,\s*\d+\s*min)?\))?\s*:?\s*(.*?)\s*$",
+    re.M,
 )
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
