@@ -1,7 +1,10 @@
 """Each chapter must run top to bottom in under a minute on a 2-core CPU (STYLE.md).
 
-The times are measured while nbval executes the chapters in this same pytest session
-(see the root ``conftest.py``); this test runs last and reads them.
+The budget is CPU time: the kernel's CPU seconds while nbval executes the chapter in
+this same pytest session (see the root ``conftest.py``), kernel start included. A
+shared, busy machine stretches the wall time of a chapter but not its CPU time, so load
+cannot turn this test red while a chapter that got slower still does. The wall time is
+reported beside it. This test runs last and reads what was measured.
 """
 
 from pathlib import Path
@@ -16,14 +19,14 @@ CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 @pytest.mark.run_last
 @pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda p: p.name)
 def test_chapter_runs_within_budget(notebook, notebook_times):
-    seconds = notebook_times.get(notebook.resolve())
-    if seconds is None:
+    timing = notebook_times.get(notebook.resolve())
+    if timing is None:
         pytest.skip(
             f"{notebook.name} was not executed in this session (run the full `make "
             "test`)"
         )
-    print(f"{notebook.name}: {seconds:.1f} s")
-    assert seconds < BUDGET_SECONDS, (
-        f"{notebook.name} took {seconds:.1f} s under nbval, over its "
-        f"{BUDGET_SECONDS:.0f} s budget"
+    print(f"{notebook.name}: {timing.cpu:.1f} s CPU ({timing.wall:.1f} s wall)")
+    assert timing.cpu < BUDGET_SECONDS, (
+        f"{notebook.name} used {timing.cpu:.1f} s of CPU under nbval "
+        f"({timing.wall:.1f} s wall), over its {BUDGET_SECONDS:.0f} s budget"
     )

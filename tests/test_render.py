@@ -1,0 +1,138 @@
+"""The site as readers see it, rendered with real Quarto: no warning, every reference
+resolved, no raw math or div fences left in the pages, and no solution in the student
+edition. Skipped with one line when Quarto is not installed (see
+``tests/rendering.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from booktools import ROOT, all_notebooks, read_notebook
+from rendering import wait_for_render
+
+WARNING = re.compile(r"^\s*(WARN|WARNING|ERROR)\b.*$", re.M)
+
+
+@pytest.fixture(scope="module")
+def rendered(request):
+    return wait_for_render(request.config)
+
+
+class _Text(HTMLParser):
+    """The visible prose of a page (outside code, math, scripts and styles), and the
+    text of its code blocks."""
+
+    SKIP = {"script", "style", "code", "pre", "svg", "math", "mjx-container"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.prose: list[str] = []
+        self.code: list[str] = []
+        self._stack: list[tuple[str, bool, bool]] = []  # (tag, skip prose, is code)
+
+    def handle_starttag(self, tag, attrs):
+        if tag in {"br", "img", "meta", "link", "input", "hr", "source", "wbr"}:
+            return
+        classes = (dict(attrs).get("class") or "").split()
+        parent_skip = self._stack[-1][1] if self._stack else False
+        parent_code = self._stack[-1][2] if self._stack else False
+        skip = parent_skip or tag in self.SKIP or "math" in classes
+        code = parent_code or tag == "pre"
+        self._stack.append((tag, skip, code))
+
+    def handle_endtag(self, tag):
+        while self._stack:
+            if self._stack.pop()[0] == tag:
+                break
+
+    def handle_data(self, data):
+        skip, code = self._stack[-1][1:] if self._stack else (False, False)
+        if code:
+            self.code.append(data)
+        elif not skip:
+            self.prose.append(data)
+
+
+def page_text(path: Path) -> tuple[str, str]:
+    parser = _Text()
+    parser.feed(path.read_text(errors="replace"))
+    return "".join(parser.prose), "".join(parser.code)
+
+
+def _pages(site: Path) -> list[Path]:
+    pages = sorted(site.rglob("*.html"))
+    assert pages, f"no HTML pages in {site}"
+    return pages
+
+
+def test_render_prints_no_warning(rendered):
+    warnings = WARNING.findall(rendered.log)
+    lines = [m.group(0).strip() for m in WARNING.finditer(rendered.log)]
+    assert not warnings, "Quarto warned while rendering:\n" + "\n".join(lines[:20])
+
+
+@pytest.mark.parametrize("edition", ["book", "student"])
+def test_every_cross_reference_resolves(rendered, edition):
+    bad = {}
+    for page in _pages(getattr(rendered, edition)):
+        found = re.findall(r"\?@[\w-]+", unescape(page.read_text(errors="replace")))
+        if found:
+            bad[page.name] = sorted(set(found))[:5]
+    assert not bad, f"unresolved cross-references (Quarto shows ?@label): {bad}"
+
+
+@pytest.mark.parametrize("edition", ["book", "student"])
+def test_no_raw_math_or_div_fences_in_the_prose(rendered, edition):
+    bad = {}
+    for page in _pages(getattr(rendered, edition)):
+        prose, _ = page_text(page)
+        hits = re.findall(r".{0,30}(?:\$|:::).{0,30}", prose)
+        if hits:
+            bad[page.name] = hits[:3]
+    assert not bad, f"raw `$` math or `:::` fences left in the page text: {bad}"
+
+
+def _solution_lines() -> list[str]:
+    """Distinctive lines of every worked solution: code between the solution markers."""
+    lines = []
+    for path in all_notebooks():
+        for cell in read_notebook(path).cells:
+            if cell.cell_type != "code" or "solution" not in cell.metadata.get(
+                "tags", []
+            ):
+                continue
+            inside = False
+            for line in cell.source.splitlines():
+                if "END SOLUTION" in line:
+                    inside = False
+                elif inside and len(line.strip()) >= 30:
+                    lines.append(line.strip())
+                if "BEGIN SOLUTION" in line:
+                    inside = True
+    return sorted(set(lines))
+
+
+def test_student_site_shows_no_solution(rendered):
+    lines = _solution_lines()
+    assert len(lines) > 50, "expected the chapters' worked solutions to be found"
+    book = "\n".join(page_text(p)[1] for p in _pages(rendered.book))
+    student = "\n".join(page_text(p)[1] for p in _pages(rendered.student))
+    # the full edition shows them: the check below would otherwise prove nothing
+    shown = [line for line in lines if line in book]
+    assert len(shown) > 0.9 * len(lines), (
+        f"only {len(shown)} of {len(lines)} solution lines found in the full edition"
+    )
+    leaked = [line for line in lines if line in student]
+    assert not leaked, f"solution lines in the student edition: {leaked[:5]}"
+    assert "BEGIN SOLUTION" not in book + student, "solution markers shown on the page"
+
+
+def test_chapters_list_matches_the_site(rendered):
+    chapters = sorted(p.stem for p in (ROOT / "chapters").glob("*.ipynb"))
+    pages = sorted(p.stem for p in (rendered.book / "chapters").glob("*.html"))
+    assert pages == chapters
