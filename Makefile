@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: setup test unit portable book book-student student lab execute benchmarks clean help
 
 help:
-	@echo "make book        set up, then render the book with Quarto (or open the notebooks in JupyterLab)"
+	@echo "make book        set up, then render the website and the PDF with Quarto (or say how to read without it)"
 	@echo "make test        set up, then run every test: unit tests, book checks, notebooks (nbval), time budget"
 	@echo "make unit        unit tests and book checks only (no notebooks)"
 	@echo "make portable    the notebooks under nbval with other CPU code paths (finds CPU-dependent outputs)"
@@ -42,7 +42,7 @@ book: setup
 	@$(PY) scripts/render_book.py
 
 book-student: setup
-	@$(PY) scripts/render_book.py --profile student
+	@$(PY) scripts/render_book.py --profile student --to html
 
 student: setup
 	$(PY) -m rnnbook.edition chapters student

@@ -3,7 +3,10 @@
 Called by `make book` after the environment is set up. Looks for `quarto` on the PATH or
 inside the virtual environment; if there is none it tries `pip install quarto-cli`
 (which downloads Quarto's binary from GitHub, so it only works online). Extra arguments
-go to `quarto render` (for example `--profile student`).
+go to `quarto render` (for example `--profile student`). Without ``--to``, Quarto
+renders every format of ``_quarto.yml``: the website and the PDF, which the site links
+to. Quarto runs the post-render step (``scripts/publish_notebooks.py``) with this
+Python. A render that fails half-way leaves no side files behind.
 """
 
 from __future__ import annotations
@@ -35,6 +38,18 @@ def try_install_quarto() -> str | None:
     return find_quarto() if result.returncode == 0 else None
 
 
+def remove_leftovers() -> None:
+    """What a render stopped half-way leaves next to the sources."""
+    for pattern in ("chapters/*_files", "index_files", "*.typ", "chapters/*.typ"):
+        for path in ROOT.glob(pattern):
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+    for path in ROOT.glob("**/*.quarto_ipynb"):
+        path.unlink(missing_ok=True)
+
+
 def main(argv: list[str]) -> int:
     quarto = find_quarto() or (
         None if os.environ.get("RNNBOOK_NO_QUARTO_INSTALL") else try_install_quarto()
@@ -50,8 +65,11 @@ def main(argv: list[str]) -> int:
         return 0
     profile = [a for a in argv if a.startswith("--profile")]
     print(f"Rendering the book with {quarto} {' '.join(profile)} ...")
-    code = subprocess.call([quarto, "render", *argv], cwd=ROOT)
-    if code == 0:
+    env = {**os.environ, "QUARTO_PYTHON": sys.executable}
+    code = subprocess.call([quarto, "render", *argv], cwd=ROOT, env=env)
+    if code != 0:
+        remove_leftovers()
+    else:
         out = "_book-student" if any("student" in a for a in argv) else "_book"
         print(f"Done: open {ROOT / out / 'index.html'} in a browser.")
     return code
