@@ -132,6 +132,27 @@ def test_student_site_shows_no_solution(rendered):
     assert "BEGIN SOLUTION" not in book + student, "solution markers shown on the page"
 
 
+def test_editions_do_not_copy_each_other(rendered):
+    nested = [
+        str(p)
+        for site in (rendered.book, rendered.student)
+        for p in site.rglob("_book*")
+        if p.is_dir()
+    ]
+    assert not nested, f"an edition holds a copy of an output folder: {nested}"
+
+
+def test_each_site_publishes_its_own_notebooks(rendered):
+    full = sorted(p.name for p in (rendered.book / "notebooks").glob("*.ipynb"))
+    student = sorted(p.name for p in (rendered.student / "notebooks").glob("*.ipynb"))
+    chapters = sorted(p.name for p in (ROOT / "chapters").glob("[0-9][0-9]-*.ipynb"))
+    assert set(chapters) <= set(full) and student == chapters
+    sample = rendered.student / "notebooks" / chapters[0]
+    assert '"edition": "student"' in sample.read_text(), (
+        "the student site serves the full notebook"
+    )
+
+
 def test_chapters_list_matches_the_site(rendered):
     chapters = sorted(p.stem for p in (ROOT / "chapters").glob("*.ipynb"))
     pages = sorted(p.stem for p in (rendered.book / "chapters").glob("*.html"))
