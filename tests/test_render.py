@@ -98,23 +98,23 @@ def test_no_raw_math_or_div_fences_in_the_prose(rendered, edition):
 
 
 def _solution_lines() -> list[str]:
-    """Distinctive lines of every worked solution: code between the solution markers."""
-    lines = []
+    """Distinctive lines of the worked solutions: code between the solution markers that
+    appears nowhere else in the chapters (a line the chapter also shows outside its
+    solutions may rightly be on the student site)."""
+    inside, outside = set(), set()
     for path in all_notebooks():
         for cell in read_notebook(path).cells:
-            if cell.cell_type != "code" or "solution" not in cell.metadata.get(
+            solution = cell.cell_type == "code" and "solution" in cell.metadata.get(
                 "tags", []
-            ):
-                continue
-            inside = False
+            )
+            within = False
             for line in cell.source.splitlines():
                 if "END SOLUTION" in line:
-                    inside = False
-                elif inside and len(line.strip()) >= 30:
-                    lines.append(line.strip())
+                    within = False
+                (inside if solution and within else outside).add(line.strip())
                 if "BEGIN SOLUTION" in line:
-                    inside = True
-    return sorted(set(lines))
+                    within = True
+    return sorted(line for line in inside - outside if len(line) >= 30)
 
 
 def test_student_site_shows_no_solution(rendered):
