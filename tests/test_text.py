@@ -126,29 +126,30 @@ def test_vocabulary_errors():
 
 
 def test_load_reviews_contents():
-    train, test = load_reviews("train"), load_reviews("test")
-    assert (len(train), len(test)) == (4000, 1000)
-    assert train.labels.dtype == np.int64 and set(np.unique(train.labels)) == {0, 1}
-    assert int(train.labels.sum()) == 2600 and int(test.labels.sum()) == 658
-    assert len(set(train.products)) == 4000 and not set(train.products) & set(
-        test.products
-    )
-    assert (
-        train.texts[0]
-        == "this stuff is not stuffing its not good at all save your money"
-    )
-    assert train.labels[0] == 0 and train.labels[1] == 1
-    assert not any("<br" in t for t in train.texts + test.texts)
-    assert min(len(tokenize(t)) for t in train.texts) >= 5
+    splits = {s: load_reviews(s) for s in ("train", "valid", "test")}
+    assert {s: len(r) for s, r in splits.items()} == {
+        "train": 2800,
+        "valid": 600,
+        "test": 600,
+    }
+    for r in splits.values():
+        assert r.labels.dtype == np.int64 and set(np.unique(r.labels)) == {0, 1}
+        assert int(r.labels.sum()) * 2 == len(r)  # balanced
+    texts = [t for r in splits.values() for t in r.texts]
+    assert len(set(texts)) == 4000  # no sentence in two splits
+    train = splits["train"]
+    assert train.texts[2] == "effective but too-tepid biopic" and train.labels[2] == 1
+    assert all(t == t.lower() and t == t.strip() and "\n" not in t for t in texts)
+    assert min(len(tokenize(t)) for t in texts) >= 1
 
 
 def test_load_reviews_errors(tmp_path, monkeypatch):
     with pytest.raises(
-        ValueError, match="expected split 'train' or 'test', got 'valid'"
+        ValueError, match="expected split 'train', 'valid' or 'test', got 'dev'"
     ):
-        load_reviews("valid")
+        load_reviews("dev")
     monkeypatch.setenv("RNNBOOK_DATA", str(tmp_path))
-    with pytest.raises(FileNotFoundError, match="fine_food_reviews.csv.gz"):
+    with pytest.raises(FileNotFoundError, match="review_sentences.csv.gz"):
         load_reviews()
 
 

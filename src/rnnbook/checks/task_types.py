@@ -176,40 +176,49 @@ def check_last_step(fn) -> bool:
     return report("10.4", check)
 
 
-# --- Exercise 10.6: bag of words ------------------------------------------------------
+# --- Exercise 10.6: hashed bigram counts ---------------------------------------------
 
 
-def check_bag_of_words(fn) -> bool:
-    """Exercise 10.6: ``fn(ids (N, L), K)`` counts every id except the padding id 0:
-    shape (N, K).
+def _bigrams(ids: torch.Tensor, V: int, buckets: int) -> torch.Tensor:
+    want = torch.zeros(ids.shape[0], buckets, dtype=torch.float64)
+    for n, row in enumerate(ids.tolist()):
+        for a, b in zip(row, row[1:]):
+            if a != 0 and b != 0:
+                want[n, (a * V + b) % buckets] += 1
+    return want
+
+
+def check_bigram_counts(fn) -> bool:
+    """Exercise 10.6: ``fn(ids (N, L), V, buckets)`` counts the consecutive pairs of
+    non-padding ids, pair ``(a, b)`` in bucket ``(a * V + b) % buckets``: shape (N, B).
     """
 
     def check():
         ids = torch.tensor([[2, 3, 2, 0, 0], [4, 0, 0, 0, 0], [1, 1, 1, 2, 5]])
-        got = _as_tensor("bag_of_words(ids, 6)", fn(ids, 6))
-        expect_shape("bag_of_words(ids, 6) for ids of shape (3, 5)", got, (3, 6))
-        want = torch.zeros(3, 6)
-        for n, row in enumerate(ids.tolist()):
-            for i in row:
-                if i != 0:
-                    want[n, i] += 1
+        got = _as_tensor("bigram_counts(ids, 6, 7)", fn(ids, 6, 7))
+        expect_shape("bigram_counts(ids, 6, 7) for ids of shape (3, 5)", got, (3, 7))
         got_f = got.to(torch.float64)
-        if torch.any(got_f[:, 0] != 0):
+        if got_f[1].sum() > 0:
             raise Hint(
-                "column 0 counts the padding; padding is not a word, leave it at zero"
+                "a sequence with one real token has no bigram: pairs that touch the "
+                "padding (id 0) must not be counted"
             )
-        if torch.equal(got_f, (want > 0).to(torch.float64)):
+        want = _bigrams(ids, 6, 7)
+        presence = want.clamp(max=1)
+        if torch.equal(got_f, presence) and not torch.equal(got_f, want):
             raise Hint("you marked presence (0 or 1); the exercise asks for counts")
-        expect_close("bag_of_words(ids, 6)", got_f, want)
+        if got_f.sum() != want.sum():
+            raise Hint(
+                f"bigram_counts(ids, 6, 7) counts {got_f.sum():.0f} pairs in all; "
+                "every pair of consecutive non-padding ids counts once"
+            )
+        expect_close("bigram_counts(ids, 6, 7)", got_f, want)
         gen = torch.Generator().manual_seed(12)
         ids = torch.randint(0, 9, (7, 11), generator=gen)
-        want = torch.stack([torch.bincount(r[r > 0], minlength=9) for r in ids]).to(
-            torch.float64
-        )
         expect_close(
-            "bag_of_words for a random batch of shape (7, 11) and K = 9",
-            fn(ids, 9).to(torch.float64),
-            want,
+            "bigram_counts for a random batch of shape (7, 11), V = 9, B = 16",
+            _as_tensor("bigram_counts(ids, 9, 16)", fn(ids, 9, 16)).to(torch.float64),
+            _bigrams(ids, 9, 16),
         )
 
     return report("10.6", check)
