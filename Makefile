@@ -22,6 +22,7 @@ help:
 	@echo "make benchmarks  time the from-scratch modules against torch.nn"
 	@echo "make char-lm     re-train the language model checkpoint of chapter 11 (about 6 minutes)"
 	@echo "make benchmark-models  re-train the seed's three forecasting models of chapter 7 (about 45 s)"
+	@echo "make sentiment   re-tune the sentiment classifiers of chapter 10 (about 6 minutes of CPU time)"
 
 setup: $(STAMP)
 
@@ -71,3 +72,7 @@ benchmark-models: setup  # train the seed's three models of chapter 7 -> checkpo
 
 clean:
 	rm -rf $(VENV) _book _book-student .quarto student .pytest_cache .hypothesis
+
+.PHONY: sentiment
+sentiment: setup  # tune the bag of words and the GRU of chapter 10 on one CPU thread -> checkpoints/sentiment.pt
+	$(PY) scripts/train_sentiment.py
