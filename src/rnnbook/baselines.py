@@ -4,8 +4,8 @@ score with.
 
 Introduced in the chapter "Sequential data", section "Baselines every model must beat".
 
-Shapes: ``inputs`` (N, L) or (N, L, H_in), one window per row; targets (N, K) or (N,
-...).
+Shapes: ``inputs`` (N, L) or (N, L, H_in), one window per row; targets (N, K), or any
+(N, ...) for ``fit_linear_forecaster``.
 """
 
 from __future__ import annotations
@@ -69,12 +69,12 @@ class LinearForecaster:
     """``y = x W^T + b`` on the flattened input window, as ``torch.nn.Linear`` computes
     it.
 
-    ``weight`` has shape (K, D) with D the number of input values per window and K the
-    number of target values; ``bias`` has shape (K,). ``predict`` restores the targets'
-    shape.
+    ``weight`` has shape (K, L * H_in): one row per target value (K of them) and one
+    column per input value of a window (L steps of H_in features, flattened); ``bias``
+    has shape (K,). ``predict`` restores the targets' shape.
     """
 
-    weight: np.ndarray  # (K, D)
+    weight: np.ndarray  # (K, L * H_in)
     bias: np.ndarray  # (K,)
     input_shape: tuple  # one window's shape, e.g. (L,) or (L, H_in)
     target_shape: tuple  # one target's shape, e.g. (K,)
@@ -86,7 +86,7 @@ class LinearForecaster:
             raise ValueError(
                 f"expected inputs of shape {want}, got {fmt_shape(inputs.shape)}"
             )
-        x = inputs.reshape(len(inputs), -1).astype(np.float64)  # (N, D)
+        x = inputs.reshape(len(inputs), -1).astype(np.float64)  # (N, L * H_in)
         y = x @ self.weight.T + self.bias  # (N, K)
         return y.reshape((len(inputs),) + self.target_shape)
 
@@ -118,14 +118,14 @@ def fit_linear_forecaster(
     ):
         raise ValueError(f"expected ridge to be a non-negative number, got {ridge!r}")
     N = len(inputs)
-    x = inputs.reshape(N, -1).astype(np.float64)  # (N, D)
+    x = inputs.reshape(N, -1).astype(np.float64)  # (N, L * H_in)
     y = targets.reshape(N, -1).astype(np.float64)  # (N, K)
     x_mean, y_mean = x.mean(axis=0), y.mean(axis=0)
     xc, yc = x - x_mean, y - y_mean
     if ridge == 0:
-        w_t = np.linalg.lstsq(xc, yc, rcond=None)[0]  # (D, K)
+        w_t = np.linalg.lstsq(xc, yc, rcond=None)[0]  # (L * H_in, K)
     else:
-        # (D, K)
+        # (L * H_in, K)
         w_t = np.linalg.solve(xc.T @ xc + ridge * np.eye(x.shape[1]), xc.T @ yc)
     bias = y_mean - x_mean @ w_t  # (K,)
     return LinearForecaster(

@@ -26,9 +26,7 @@ DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
 
 def data_dir() -> Path:
-    """The folder the data files are read from (``$RNNBOOK_DATA`` if set, else
-    ``data/``).
-    """
+    """The folder the data files are read from: ``$RNNBOOK_DATA``, else ``data/``."""
     return Path(os.environ.get("RNNBOOK_DATA", DATA_DIR))
 
 
@@ -109,8 +107,7 @@ def two_sine_series(batch_size: int, n_steps: int, rng=None) -> np.ndarray:
     1), float32.
 
     For each series, four numbers ``f1, f2, o1, o2`` are drawn uniformly from [0, 1),
-    and with
-    ``t`` running over ``n_steps`` evenly spaced points of [0, 1]:
+    and with ``t`` running over ``n_steps`` evenly spaced points of [0, 1]:
 
         x(t) = 0.5 sin((t - o1)(10 f1 + 10)) + 0.2 sin((t - o2)(20 f2 + 20))
                + 0.1 (u_t - 0.5)
@@ -140,9 +137,7 @@ class Split(NamedTuple):
 
 @dataclass(frozen=True)
 class ForecastingBenchmark:
-    """The 10-step-ahead benchmark: ``train``, ``valid`` and ``test`` splits and the raw
-    ``series``.
-    """
+    """The 10-step-ahead benchmark: ``train``, ``valid``, ``test`` and ``series``."""
 
     train: Split
     valid: Split
@@ -153,8 +148,7 @@ class ForecastingBenchmark:
 def forecasting_benchmark(
     seed: int = 42, n_series: int = 10_000, n_steps: int = 50, horizon: int = 10
 ) -> ForecastingBenchmark:
-    """The sequence-to-sequence forecasting benchmark used from the vanilla RNN chapter
-    on.
+    """The sequence-to-sequence forecasting benchmark of the forecasting chapters.
 
     ``n_series`` two-sine series of length ``n_steps + horizon``
     (:func:`two_sine_series` with ``seed``). Inputs are the first ``n_steps`` values,
@@ -231,8 +225,7 @@ def make_windows(
 def split_by_time(
     array: np.ndarray, fractions: tuple[float, float, float] = (0.7, 0.15, 0.15)
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Split ``array`` along its first (time) axis into three contiguous parts, in
-    order.
+    """Split ``array`` along its first (time) axis into three contiguous parts.
 
     No shuffling: the first part is the oldest, the last the most recent. Part
     boundaries are ``round(f1 * L)`` and ``round((f1 + f2) * L)``; every part must get

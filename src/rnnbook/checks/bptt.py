@@ -8,7 +8,9 @@ say what is wrong (a shape, a sign, a missing sum over time), never the answer.
 
 The parameter dicts use the chapter's names (those of ``rnnbook.npnn.SoftmaxRNN``):
 ``weight_ih`` = W_ih (H, H_in), ``weight_hh`` = W_hh (H, H), ``bias_ih`` (H,),
-``bias_hh`` (H,), ``weight_hy`` = W_hy (K, H), ``bias_y`` (K,).
+``bias_hh`` (H,), ``weight_hy`` = W_hy (K, H), ``bias_y`` (K,). Hints use the book's
+notation: the pre-activation a_t (h_t = tanh(a_t)), h-bar_t = dL/dh_t and
+delta_t = dL/da_t = h-bar_t ⊙ (1 - h_t^2).
 """
 
 from __future__ import annotations
@@ -111,8 +113,7 @@ def check_softmax_cross_entropy(softmax_cross_entropy: Callable) -> bool:
             if not np.allclose(dlogits.sum(axis=1), 0.0, atol=1e-8):
                 raise Hint(
                     "each row of dlogits should sum to zero (softmax probabilities sum "
-                    "to one): "
-                    "did you forget the one-hot target, or add it twice?"
+                    "to one): did you forget the one-hot target, or add it twice?"
                 )
             expect_close("dlogits", dlogits, want_grad, rtol=1e-6, atol=1e-9)
 
@@ -147,8 +148,7 @@ def _many_to_one_oracle(x, y, params):
 
 def _last_step_only(x, y, params):
     """The gradients a student gets when W_ih, W_hh and the biases see only the last
-    step.
-    """
+    step."""
     p = {
         k: torch.tensor(v, dtype=torch.float64, requires_grad=True)
         for k, v in params.items()
@@ -173,11 +173,10 @@ def _last_step_only(x, y, params):
 
 
 def check_many_to_one_grads(many_to_one_grads: Callable) -> bool:
-    """Exercise 3.4: ``many_to_one_grads(x, y, params) -> grads`` for a tanh RNN (h_0 =
-    0) that reads only its last state, logits = h_L W_hy^T + b_y, with the summed
-       softmax cross-entropy
-    against y (N,). ``x`` is (N, L, H_in); ``grads`` is a dict with the keys of
-    ``params``."""
+    """Exercise 3.4: ``many_to_one_grads(x, y, params) -> grads`` for a tanh RNN
+    (h_0 = 0) that reads only its last state, logits = h_L W_hy^T + b_y, with the summed
+    softmax cross-entropy against y (N,). ``x`` is (N, L, H_in); ``grads`` is a dict
+    with the keys of ``params``."""
 
     def check():
         rng = np.random.default_rng(47)
@@ -220,16 +219,15 @@ def check_many_to_one_grads(many_to_one_grads: Callable) -> bool:
                 ) and not np.allclose(short["weight_ih"], want["weight_ih"], atol=1e-9):
                     raise Hint(
                         "your gradients only count the last step: W_ih, W_hh and the "
-                        "biases are "
-                        "used at every step, so carry dL/dh_t back to t = 1 and sum "
-                        "over t"
+                        "biases are used at every step, so carry h-bar_t = dL/dh_t "
+                        "back to t = 1 and sum over t"
                     )
             for k in ("bias_ih", "bias_hh", "weight_ih", "weight_hh"):
                 if not np.allclose(got[k], want[k], rtol=1e-6, atol=1e-9):
                     raise Hint(
-                        f"grads[{k!r}] is off for N={N}, L={L}: check the factor 1 - "
-                        "h_t^2 "
-                        "and the recursion dL/dh_(t-1) = (dL/dh_t ⊙ (1 - h_t^2)) W_hh"
+                        f"grads[{k!r}] is off for N={N}, L={L}: check delta_t = "
+                        "h-bar_t ⊙ (1 - h_t^2) and the recursion h-bar_(t-1) = "
+                        "delta_t W_hh"
                     )
             for k in PARAM_NAMES:
                 expect_close(f"grads[{k!r}]", got[k], want[k], rtol=1e-6, atol=1e-9)
@@ -242,15 +240,16 @@ def check_many_to_one_grads(many_to_one_grads: Callable) -> bool:
 
 def _kept_terms(L: int, T: int) -> np.ndarray:
     t = np.arange(L)[:, None]  # loss step, 0-based
-    k = np.arange(L)[None, :]  # step where W_hh is used, 0-based
+    k = np.arange(L)[None, :]  # step of a_k, where W_hh is used, 0-based
     return (k <= t) & (k // T == t // T)  # same chunk, and no influence from the future
 
 
 def check_tbptt_kept_terms(tbptt_kept_terms: Callable) -> bool:
     """Exercise 3.5: ``tbptt_kept_terms(L, T)`` returns a boolean array (L, L) whose
-    entry ``[t - 1, k - 1]`` says whether the term "loss at step t through the use of
-    W_hh at step k" of the full BPTT double sum survives truncated BPTT with chunks of T
-    steps (chunks 1..T, T+1..2T, ..., the hidden state detached between them)."""
+    entry ``[t - 1, k - 1]`` says whether the term (delta_k^(t))^T h_(k-1) of the full
+    BPTT double sum (the loss at step t through the pre-activation a_k, where W_hh is
+    used at step k) survives truncated BPTT with chunks of T steps (chunks 1..T,
+    T+1..2T, ..., the hidden state detached between them)."""
 
     def check():
         for L, T in [(4, 2), (6, 6), (7, 3), (5, 1), (5, 8), (9, 4)]:
@@ -265,8 +264,7 @@ def check_tbptt_kept_terms(tbptt_kept_terms: Callable) -> bool:
             if np.any(np.triu(got, k=1)):
                 raise Hint(
                     "entries with k > t must be False: the loss at step t does not "
-                    "depend on "
-                    "anything computed after step t"
+                    "depend on anything computed after step t"
                 )
             if not np.all(np.diag(got)):
                 raise Hint(
@@ -280,9 +278,8 @@ def check_tbptt_kept_terms(tbptt_kept_terms: Callable) -> bool:
                     )
                 raise Hint(
                     f"wrong terms for L={L}, T={T}: a term survives only if steps k "
-                    "and t lie in "
-                    "the same chunk of T steps (chunks start at steps 1, T+1, 2T+1, "
-                    "...)"
+                    "and t lie in the same chunk of T steps (chunks start at steps 1, "
+                    "T+1, 2T+1, ...)"
                 )
 
     return report("3.5", check)

@@ -162,8 +162,8 @@ def check_split_then_window(fn) -> bool:
                 if X.size and (X.min() < lo or Y.max() > hi):
                     raise Hint(
                         f"some {name} windows reach outside the {name} part of the "
-                        "series: "
-                        "split the series first, then cut windows inside each part"
+                        "series: split the series first, then cut windows inside each "
+                        "part"
                     )
                 want_X, want_Y = make_windows(part, input_len, horizon)
                 expect_shape(

@@ -115,21 +115,19 @@ def check_image_to_sequence(image_to_sequence: Callable) -> bool:
             if got.shape != want.shape:
                 raise Hint(
                     f"order={order!r}: for images of shape (3, 4, 6) the sequence "
-                    "should have "
-                    f"shape (N, L, H_in) = {tuple(want.shape)}, got {tuple(got.shape)}"
+                    f"should have shape (N, L, H_in) = {tuple(want.shape)}, "
+                    f"got {tuple(got.shape)}"
                 )
             if not torch.equal(got, want):
                 if order == "pixels":
                     raise Hint(
                         "order='pixels': right shape but wrong order; read each row "
-                        "left to right, "
-                        "top row first"
+                        "left to right, top row first"
                     )
                 if order == "snake":
                     raise Hint(
                         "order='snake': right shape but wrong order; the first row "
-                        "goes left to "
-                        "right, the second right to left, and so on"
+                        "goes left to right, the second right to left, and so on"
                     )
                 raise Hint(
                     f"order={order!r}: right shape but step t does not hold the right "
@@ -192,8 +190,7 @@ def check_birnn_forward(birnn_forward: Callable) -> bool:
                 if flipped:
                     raise Hint(
                         "the backward half is in reversed time order: output[:, t] "
-                        "must hold "
-                        "the reverse direction's state at step t"
+                        "must hold the reverse direction's state at step t"
                     )
                 raise Hint(
                     "the forward half of output is right; the reverse direction is not "
@@ -242,8 +239,7 @@ def check_delay_rnn(delay_rnn: Callable) -> bool:
             if getattr(rnn, "hidden_size", 0) < k + 1:
                 raise Hint(
                     f"delay_rnn({k}) needs a hidden state of at least k + 1 = {k + 1} "
-                    "units "
-                    f"to remember {k + 1} values, got "
+                    f"units to remember {k + 1} values, got "
                     f"hidden_size={getattr(rnn, 'hidden_size', None)}"
                 )
             rnn = rnn.to(torch.float64)
