@@ -517,7 +517,8 @@ def grade_submission(
         if label in missing:
             status, message = "missing", "the exercise is missing from the notebook"
         elif item["grading"] == "manual":
-            status, message = "manual", f"graded by hand ({item['kind']})"
+            what = "written question" if item["id"] != label else item["kind"]
+            status, message = "manual", f"graded by hand ({what})"
         else:
             status, message = verdicts.get(item["id"], ("fail", "no verdict"))
             if status == "fail" and label in timed_out_exercises:
