@@ -84,6 +84,7 @@ class Submission:
     cell_errors: list[dict] = field(default_factory=list)
     seed: int | None = None
     elapsed_s: float | None = None
+    then_items: list[ItemResult] | None = None
     nb: object = field(default=None, repr=False)  # the executed notebook
 
     @property
@@ -382,11 +383,14 @@ def grade_submission(
     seed: int | None = None,
     nb=None,
     after: list[str] | None = None,
+    then: list[str] | None = None,
 ) -> Submission:
     """Grade the notebook at ``path`` (or the already-read ``nb``) against the
     manifest's chapter ``chapter`` (by default the chapter the notebook is).
 
-    ``after`` is code run after the notebook and before grading (the tests use it).
+    ``after`` is code run after the notebook and before grading; ``then``, code run
+    after grading, followed by a second grading into ``then_items`` (the tests use
+    them to grade a chapter's stubs and then its solutions in one run).
     Never raises for a bad notebook: an unreadable file gets a result with the flag
     ``unreadable`` and score 0.
     """
@@ -459,47 +463,12 @@ def grade_submission(
             runner.run_notebook()
             for code in after or []:
                 runner.request(code)
-            key = f"_rnnbook_grader_{secrets.token_hex(6)}"
-            marker = f"@@rnnbook-grader-{secrets.token_hex(8)}@@"
-            status, data = runner.call(_setup_code(key, marker, folder), marker)
-            if data is None:
-                runner.problems.append(f"the grader's setup did not run ({status})")
-            else:
-                tampered = data.get("tampered", [])
-                if data.get("error"):
-                    runner.problems.append(data["error"])
-            for item in info["exercises"]:
-                if item["grading"] != "auto" or item["exercise"] in missing:
-                    continue
-                if data is None or runner.kernel is None or runner.left() <= 0:
-                    verdicts[item["id"]] = (
-                        "timeout",
-                        "not graded: the notebook's time limit ran out",
-                    )
-                    continue
-                code = (
-                    f"{key}['check'](globals(), {item['checks']!r}, {result.seed}, "
-                    f"{marker!r})"
-                )
-                status, got = runner.call(code, marker)
-                if status in ("timeout", "hung"):
-                    verdicts[item["id"]] = (
-                        "timeout",
-                        f"the check of your code ran past the time limit "
-                        f"({limits.cell:g} s)",
-                    )
-                    if status == "hung":  # the restarted kernel needs the grader again
-                        _, data = runner.call(_setup_code(key, marker, folder), marker)
-                elif got is None:
-                    verdicts[item["id"]] = ("fail", f"the check did not run ({status})")
-                else:
-                    verdicts[item["id"]] = _verdict(got["verdicts"])
-            if data is not None and runner.kernel is not None:
-                # scan again: patches made while the checks ran
-                _, again = runner.call(_setup_code(key, marker, folder), marker)
-                tampered = sorted(
-                    set(tampered) | set((again or {}).get("tampered", []))
-                )
+            verdicts, tampered = _grade_items(runner, info, missing, result.seed)
+            if then is not None:
+                for code in then:
+                    runner.request(code)
+                again, _ = _grade_items(runner, info, missing, result.seed)
+                result.then_items = _compose(info, missing, again, [], set(), {})
     finally:
         runner.stop()
         shutil.rmtree(folder, ignore_errors=True)
@@ -511,7 +480,32 @@ def grade_submission(
             + ", ".join(tampered[:5])
             + (" ..." if len(tampered) > 5 else "")
         )
-    timed_out_exercises = _exercises_of_cells(nb, runner.timed_out)
+    result.items = _compose(
+        info,
+        missing,
+        verdicts,
+        tampered,
+        _exercises_of_cells(nb, runner.timed_out),
+        seen.answers,
+    )
+    if any(i.status == "timeout" for i in result.items) or runner.timed_out:
+        result.flags.append("timeout")
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            if out.get("output_type") == "error":
+                result.cell_errors.append(
+                    {
+                        "cell": i,
+                        "error": f"{out.get('ename')}: {out.get('evalue')}"[:300],
+                    }
+                )
+    result.elapsed_s = time.perf_counter() - start
+    return result
+
+
+def _compose(info, missing, verdicts, tampered, timed_out_exercises, answers):
+    """The item results of a chapter from the verdicts of the grader's checks."""
+    items = []
     for item in info["exercises"]:
         label = item["exercise"]
         if label in missing:
@@ -529,7 +523,7 @@ def grade_submission(
         points = (
             None if status == "manual" else (item["points"] if status == "pass" else 0)
         )
-        result.items.append(
+        items.append(
             ItemResult(
                 item["id"],
                 label,
@@ -539,22 +533,54 @@ def grade_submission(
                 points,
                 item["points"],
                 message,
-                seen.answers.get(item["id"]) if item["grading"] == "manual" else None,
+                answers.get(item["id"]) if item["grading"] == "manual" else None,
             )
         )
-    if any(i.status == "timeout" for i in result.items) or runner.timed_out:
-        result.flags.append("timeout")
-    for i, cell in enumerate(nb.cells):
-        for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
-            if out.get("output_type") == "error":
-                result.cell_errors.append(
-                    {
-                        "cell": i,
-                        "error": f"{out.get('ename')}: {out.get('evalue')}"[:300],
-                    }
-                )
-    result.elapsed_s = time.perf_counter() - start
-    return result
+    return items
+
+
+def _grade_items(runner, info, missing, seed):
+    """Load the grader's checks in the kernel and check every auto-checked item:
+    ({item id: (status, message)}, what the notebook tampered with)."""
+    limits, folder = runner.limits, runner.folder
+    verdicts: dict[str, tuple[str, str]] = {}
+    tampered: list[str] = []
+    key = f"_rnnbook_grader_{secrets.token_hex(6)}"
+    marker = f"@@rnnbook-grader-{secrets.token_hex(8)}@@"
+    status, data = runner.call(_setup_code(key, marker, folder), marker)
+    if data is None:
+        runner.problems.append(f"the grader's setup did not run ({status})")
+    else:
+        tampered = data.get("tampered", [])
+        if data.get("error"):
+            runner.problems.append(data["error"])
+    for item in info["exercises"]:
+        if item["grading"] != "auto" or item["exercise"] in missing:
+            continue
+        if data is None or runner.kernel is None or runner.left() <= 0:
+            verdicts[item["id"]] = (
+                "timeout",
+                "not graded: the notebook's time limit ran out",
+            )
+            continue
+        code = f"{key}['check'](globals(), {item['checks']!r}, {seed}, {marker!r})"
+        status, got = runner.call(code, marker)
+        if status in ("timeout", "hung"):
+            verdicts[item["id"]] = (
+                "timeout",
+                f"the check of your code ran past the time limit ({limits.cell:g} s)",
+            )
+            if status == "hung":  # the restarted kernel needs the grader again
+                _, data = runner.call(_setup_code(key, marker, folder), marker)
+        elif got is None:
+            verdicts[item["id"]] = ("fail", f"the check did not run ({status})")
+        else:
+            verdicts[item["id"]] = _verdict(got["verdicts"])
+    if data is not None and runner.kernel is not None:
+        # scan again: patches made while the checks ran
+        _, again = runner.call(_setup_code(key, marker, folder), marker)
+        tampered = sorted(set(tampered) | set((again or {}).get("tampered", [])))
+    return verdicts, tampered
 
 
 def _exercises_of_cells(nb, indices: set[int]) -> set[str]:
