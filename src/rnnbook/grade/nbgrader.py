@@ -42,7 +42,7 @@ from rnnbook.grade.manifest import ManifestError, build_manifest, read_points
 
 __all__ = ["CONFIG", "course_notebook", "main", "write_course"]
 
-CONFIG = '''# nbgrader's configuration for the course made from the book (rnnbook.grade.nbgrader).
+CONFIG = '''# nbgrader's configuration of the book's course (rnnbook.grade.nbgrader).
 c = get_config()  # noqa: F821
 c.CourseDirectory.course_id = "rnnbook"
 c.ClearSolutions.code_stub = {

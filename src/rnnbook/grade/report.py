@@ -57,7 +57,7 @@ def write_csv(results: list[Submission], manifest: dict, target) -> None:
     maximum, flags); an item to be graded by hand and not yet graded is empty."""
     ids = columns(results, manifest)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["file", "chapter", *ids, "total", "max", "flags"])
     for r in results:
         points = {i.id: i.points for i in r.items}
