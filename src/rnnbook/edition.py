@@ -74,6 +74,7 @@ _FENCE = re.compile(r"^\s*(:{3,})\s*(.*?)\s*$")
 _CODE_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _CHECK_CALL = re.compile(r"\bchecks\.\w+|\bcheck_\w+\s*\(")
 _XREF = re.compile(r"(-?)(?<![\w@])@((?:sec|eq|fig|tbl)-[\w-]*\w)")
+_BRACKETED = re.compile(r"\[(-?@(?:sec|eq|fig|tbl)-[\w-]*\w)\]")
 _HEADING_ID = re.compile(r"^(#{1,6}\s+.*?)\s*\{#((?:sec)-[\w-]+)[^}]*\}\s*$")
 _EQ_ID = re.compile(r"\$\$\s*\{#(eq-[\w-]+)\}")
 _DEFINED = re.compile(r"\{#((?:sec|eq|fig|tbl)-[\w-]+)")
@@ -332,7 +333,11 @@ def _readable(text: str, targets: dict[str, tuple[str, str]]) -> str:
         if not in_code:
             line = _HEADING_ID.sub(r"\1", line)
             line = _EQ_ID.sub(eq, line)
-            line = _XREF.sub(xref, line)
+            parts = line.split("`")  # not inside inline code
+            for k in range(0, len(parts), 2):
+                part = _BRACKETED.sub(lambda m: _XREF.sub(xref, m.group(1)), parts[k])
+                parts[k] = _XREF.sub(xref, part)
+            line = "`".join(parts)
         lines.append(line)
     return "\n".join(lines)
 
