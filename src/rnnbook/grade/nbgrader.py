@@ -42,14 +42,14 @@ from rnnbook.grade.manifest import ManifestError, build_manifest, read_points
 
 __all__ = ["CONFIG", "course_notebook", "main", "write_course"]
 
-CONFIG = '''# nbgrader's configuration of the book's course (rnnbook.grade.nbgrader).
+CONFIG = """# nbgrader's configuration of the book's course (rnnbook.grade.nbgrader).
 c = get_config()  # noqa: F821
 c.CourseDirectory.course_id = "rnnbook"
 c.ClearSolutions.code_stub = {
     "python": "# YOUR CODE HERE\\nraise NotImplementedError()"
 }
 c.Execute.timeout = 300  # seconds per cell; a chapter runs in about a minute
-'''
+"""
 
 
 def _grade_id(text: str) -> str:
@@ -144,10 +144,14 @@ def write_course(
     out: str | Path = "nbgrader",
     points: dict | None = None,
     seed: int = 0,
+    only: list[str] | None = None,
 ) -> list[Path]:
-    """Write the nbgrader course; return the paths written."""
+    """Write the nbgrader course (of the chapters named in ``only``, by default all);
+    return the paths written."""
     chapters, out = Path(chapters), Path(out)
     paths = sorted(chapters.glob(CHAPTER_GLOB))
+    if only is not None:
+        paths = [p for p in paths if p.stem in only or p.name in only]
     if not paths:
         raise FileNotFoundError(f"no chapter notebooks (NN-name.ipynb) in {chapters}")
     full = {p.name: nbformat.read(p, as_version=4) for p in paths}
