@@ -378,7 +378,7 @@ def _result(file="a.ipynb"):
     r.items = [
         ItemResult("1.3", "1.3", "Seasonal", "auto", "pass", 1, 1, "passed"),
         ItemResult("1.3-written", "1.3", "Seasonal (w)", "manual", "manual", None, 1),
-        ItemResult("1.6", "1.6", "Why", "manual", "manual", None, 2),
+        ItemResult("1.6", "1.6", "Why", "manual", "manual", None, 1),
     ]
     return r
 
@@ -386,14 +386,14 @@ def _result(file="a.ipynb"):
 def test_manual_scores_are_merged_and_checked(tmp_path):
     manifest = _tiny_manifest()
     scores = tmp_path / "scores.csv"
-    scores.write_text("file,1.3-written,1.6,total\nsubs/a.ipynb,1,1.5,99\nb.ipynb,,,\n")
+    scores.write_text("file,1.3-written,1.6,total\nsubs/a.ipynb,1,0.5,99\nb.ipynb,,,\n")
     merged = read_manual(scores, manifest)
-    assert merged == {"a.ipynb": {"1.3-written": 1.0, "1.6": 1.5}}
+    assert merged == {"a.ipynb": {"1.3-written": 1.0, "1.6": 0.5}}
     results = [_result()]
     assert merge_manual(results, merged) == []
-    assert results[0].total == 3.5
+    assert results[0].total == 2.5
     scores.write_text("file,exercise,points\na.ipynb,1.6,3\n")
-    with pytest.raises(ManualScoresError, match="expected 0 to 2 points for 1.6"):
+    with pytest.raises(ManualScoresError, match="expected 0 to 1 points for 1.6"):
         read_manual(scores, manifest)
     scores.write_text("file,exercise,points\na.ipynb,1.3,1\n")
     with pytest.raises(ManualScoresError, match="not an exercise graded by hand"):
@@ -415,7 +415,7 @@ def test_gradescope_and_csv_formats(tmp_path):
     write_csv([r], _tiny_manifest(), tmp_path / "g.csv")
     assert (tmp_path / "g.csv").read_text().splitlines() == [
         "file,chapter,1.3,1.3-written,1.4,1.6,total,max,flags",
-        "a.ipynb,01-tiny,1,,,,1,4,edited-check:1.3",
+        "a.ipynb,01-tiny,1,,,,1,3,edited-check:1.3",
     ]
 
 
@@ -483,3 +483,25 @@ def test_gradescope_for_one_submission_with_a_float_timeout(tmp_path, capsys):
     assert scores == {"Exercise 1.3": 1, "Exercise 1.4": 0} and data["score"] == 1
     table = capsys.readouterr().out
     assert "1.4" in table and "not attempted" in table and "total: 1 / 5" in table
+
+
+def test_the_appendix_commands_exist():
+    """Every ``python -m rnnbook.grade`` command of the appendix parses, and the make
+    targets it names exist."""
+    import re
+    import shlex
+
+    from rnnbook.grade.cli import build_parser
+
+    text = "\n".join(
+        c.source
+        for c in read_notebook(ROOT / "chapters" / "appendix-instructors.ipynb").cells
+        if c.cell_type == "markdown"
+    )
+    commands = re.findall(r"`(python -m rnnbook\.grade [^`]+)`", text)
+    assert len(commands) >= 3
+    for command in commands:
+        build_parser().parse_args(shlex.split(command)[3:])
+    makefile = (ROOT / "Makefile").read_text()
+    for target in re.findall(r"`(?:[A-Z]+=\S+ )?make (\w+)", text):
+        assert re.search(rf"^{target}:", makefile, re.M), target

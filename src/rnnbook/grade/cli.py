@@ -31,7 +31,7 @@ from rnnbook.grade.report import (
     write_json,
 )
 
-__all__ = ["assign_chapters", "collect", "main"]
+__all__ = ["assign_chapters", "build_parser", "collect", "main"]
 
 
 def _seconds(text: str) -> float:
@@ -127,7 +127,8 @@ def _writable(path: str | None, what: str, folder: bool = False) -> str | None:
     return None
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line's options."""
     parser = argparse.ArgumentParser(
         prog="python -m rnnbook.grade",
         description=(
@@ -186,7 +187,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--seed", type=int, metavar="N", help="the seed of the checks' test cases"
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Grade; return the exit code (0 graded, 2 a usage error)."""
+    args = build_parser().parse_args(argv)
 
     def fail(message: str) -> int:
         print(f"rnnbook.grade: {message}", file=sys.stderr)
