@@ -236,9 +236,23 @@ def main(argv: list[str] | None = None) -> int:
     chapters = assign_chapters(paths, manifest, chapter)
     print(f"grading {len(paths)} notebook(s) against {source}", file=sys.stderr)
 
+    # read every notebook before running any: a notebook's code cannot then change
+    # another submission
+    loaded = {}
+    for path in paths:
+        try:
+            loaded[path] = read_notebook(path)
+        except UnreadableNotebook:
+            loaded[path] = None
+
     def one(path: Path) -> Submission:
         result = grade_submission(
-            path, manifest, chapters[path], limits=limits, seed=args.seed
+            path,
+            manifest,
+            chapters[path],
+            limits=limits,
+            seed=args.seed,
+            nb=loaded[path],
         )
         print(
             f"  {path}: {result.total:g} / {result.max_points:g}"

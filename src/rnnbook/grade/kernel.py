@@ -18,6 +18,7 @@ import nbformat
 __all__ = ["Kernel", "Run"]
 
 GRACE_S = 3.0  # how long an interrupted request may take to stop
+MAX_OUTPUT = 200_000  # characters of output kept per request; the rest is dropped
 
 
 @dataclass
@@ -78,6 +79,7 @@ class Kernel:
         deadline = start + max(timeout, 0.0)
         run = Run("ok")
         interrupted = False
+        kept = 0
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -109,7 +111,24 @@ class Kernel:
             elif kind == "clear_output":
                 run.outputs = []
             elif kind in ("stream", "display_data", "execute_result", "error"):
+                if kind == "error":
+                    run.error = (content.get("ename", ""), content.get("evalue", ""))
+                if kept > MAX_OUTPUT and kind != "error":
+                    continue  # truncated already
                 out = nbformat.v4.output_from_msg(msg)
+                size = (
+                    len(out.get("text", "")) if kind == "stream" else len(str(content))
+                )
+                if kept + size > MAX_OUTPUT and kind != "error":
+                    if kind == "stream":
+                        out["text"] = out["text"][: max(MAX_OUTPUT - kept, 0)]
+                        out["text"] += "\n[grader: output truncated]\n"
+                    else:
+                        out = nbformat.v4.new_output(
+                            "stream", name="stderr", text="[grader: output truncated]\n"
+                        )
+                    size = MAX_OUTPUT + 1 - kept
+                kept += size
                 last = run.outputs[-1] if run.outputs else None
                 if (
                     kind == "stream"
@@ -120,8 +139,6 @@ class Kernel:
                     last["text"] += out["text"]
                 else:
                     run.outputs.append(out)
-                if kind == "error":
-                    run.error = (content.get("ename", ""), content.get("evalue", ""))
         if run.status == "ok" and interrupted:
             run.status = "timeout"
         elif run.status == "ok" and run.error:
