@@ -234,6 +234,8 @@ def submissions(student: dict, full: dict) -> dict[str, object]:
     loop = _solve(variant("infinite-loop.ipynb"), full)
     cell = _solution(loop, "1.4")
     cell.source += "\n\n\n" + LOOP
+    slow = _solve(variant("slow-function.ipynb"), full)
+    _replace_body(_solution(slow, "1.3"), "import time\n\ntime.sleep(120)")
     null = _solve(variant("null-label.ipynb"), full)
     next(
         c for c in null.cells if c.metadata.get("rnnbook", {}).get("exercise") == "1.3"

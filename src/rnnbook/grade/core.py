@@ -467,7 +467,7 @@ def grade_submission(
             if then is not None:
                 for code in then:
                     runner.request(code)
-                again, _ = _grade_items(runner, info, missing, result.seed)
+                again, _ = _grade_items(runner, info, missing, result.seed, scan=False)
                 result.then_items = _compose(info, missing, again, [], set(), {})
     finally:
         runner.stop()
@@ -539,9 +539,10 @@ def _compose(info, missing, verdicts, tampered, timed_out_exercises, answers):
     return items
 
 
-def _grade_items(runner, info, missing, seed):
+def _grade_items(runner, info, missing, seed, scan=True):
     """Load the grader's checks in the kernel and check every auto-checked item:
-    ({item id: (status, message)}, what the notebook tampered with)."""
+    ({item id: (status, message)}, what the notebook tampered with). With
+    ``scan=False`` the scan after the checks is left out."""
     limits, folder = runner.limits, runner.folder
     verdicts: dict[str, tuple[str, str]] = {}
     tampered: list[str] = []
@@ -576,7 +577,7 @@ def _grade_items(runner, info, missing, seed):
             verdicts[item["id"]] = ("fail", f"the check did not run ({status})")
         else:
             verdicts[item["id"]] = _verdict(got["verdicts"])
-    if data is not None and runner.kernel is not None:
+    if scan and data is not None and runner.kernel is not None:
         # scan again: patches made while the checks ran
         _, again = runner.call(_setup_code(key, marker, folder), marker)
         tampered = sorted(set(tampered) | set((again or {}).get("tampered", [])))
