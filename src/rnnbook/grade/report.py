@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import copy
 import csv
-import html
 import io
 import json
 import math
+import re
 from pathlib import Path
 
 import nbformat
@@ -226,58 +226,83 @@ def gradescope(r: Submission) -> dict:
     }
 
 
-_COLOURS = {
-    "pass": "#1a7f37",
-    "fail": "#cf222e",
-    "timeout": "#bc4c00",
-    "missing": "#cf222e",
-    "not attempted": "#6e7781",
-    "manual": "#0969da",
+_MARKS = {
+    "pass": "✅",
+    "fail": "❌",
+    "timeout": "⌛",
+    "missing": "❌",
+    "not attempted": "⏳",
+    "manual": "✍️",
 }
 
 
+def _md(text) -> str:
+    """Text that markdown shows as it is."""
+    text = " ".join(str(text).split())
+    for ch in "\\`*_[]<>|#":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
 def _note(item) -> str:
-    colour = _COLOURS.get(item.status, "#000")
     points = f"{_fmt(item.points) or '–'} / {_fmt(item.max_points)}"
     return (
-        f'<div style="border-left: 4px solid {colour}; padding: 4px 10px; '
-        f'margin: 6px 0; background: #f6f8fa">'
-        f"<b>Grader, {html.escape(item.id)}: "
-        f'<span style="color: {colour}">{html.escape(item.status)}</span></b> '
-        f"({points} points)<br>{html.escape(item.message)}</div>"
+        f"> {_MARKS.get(item.status, '')} **Grader, {_md(item.id)}: {item.status}** "
+        f"({points} points). {_md(item.message)}"
     )
+
+
+_SAFE_OUTPUTS = ("text/plain", "image/png", "image/jpeg", "text/latex")
+_TAG = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+def _defang(nb) -> None:
+    """Make the student's notebook safe to open in a browser: no raw HTML in its
+    markdown, only plain text and images in its outputs."""
+    for cell in nb.cells:
+        if cell.get("cell_type") == "markdown":
+            text = _TAG.sub("&lt;", cell.get("source", ""))
+            cell["source"] = re.sub(r"(?i)javascript:", "javascript-blocked:", text)
+        for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            if "data" in out:
+                out["data"] = {
+                    k: v for k, v in out["data"].items() if k in _SAFE_OUTPUTS
+                } or {"text/plain": "[an output the feedback page does not show]"}
 
 
 def feedback_html(r: Submission) -> str:
     """The executed notebook with a summary at the top and each item's verdict and
-    hint after its exercise."""
+    hint after its exercise. The notebook's own HTML and JavaScript are not shown
+    (:func:`_defang`)."""
     from nbconvert import HTMLExporter
 
+    from rnnbook.grade.core import _labels
+
     nb = copy.deepcopy(r.nb) if r.nb is not None else nbformat.v4.new_notebook()
-    rows = "".join(
-        f"<tr><td>{html.escape(i.id)}</td><td>{html.escape(i.title)}</td>"
-        f"<td>{html.escape(i.status)}</td>"
-        f"<td>{_fmt(i.points) or '–'} / {_fmt(i.max_points)}</td></tr>"
+    _defang(nb)
+    lines = [
+        f"## Grade: {_fmt(r.total)} / {_fmt(r.max_points)}",
+        "",
+        f"{_md(r.file)}, graded against {_md(r.chapter)}.",
+        "",
+        "| Item | Title | Status | Points |",
+        "|:--|:--|:--|--:|",
+    ]
+    lines += [
+        f"| {_md(i.id)} | {_md(i.title)} | {i.status} | "
+        f"{_fmt(i.points) or '–'} / {_fmt(i.max_points)} |"
         for i in r.items
-    )
-    flags = "".join(f"<li>{html.escape(f)}</li>" for f in r.flags + r.problems)
-    summary = (
-        f"<h2>Grade: {_fmt(r.total)} / {_fmt(r.max_points)}</h2>"
-        f"<p>{html.escape(r.file)}, graded against {html.escape(str(r.chapter))}.</p>"
-        f"<table><tr><th>Item</th><th>Title</th><th>Status</th><th>Points</th></tr>"
-        f"{rows}</table>" + (f"<ul>{flags}</ul>" if flags else "")
-    )
+    ]
+    lines += [""] + [f"- {_md(text)}" for text in r.flags + r.problems]
     by_exercise: dict[str, list] = {}
     for item in r.items:
         by_exercise.setdefault(item.exercise, []).append(item)
-    from rnnbook.grade.core import _labels
-
     cells = list(nb.cells)
     for index, label in reversed(_labels(nb)):
-        notes = "".join(_note(i) for i in by_exercise.get(label, []))
+        notes = "\n>\n".join(_note(i) for i in by_exercise.get(label, []))
         if notes:
             cells.insert(index + 1, nbformat.v4.new_markdown_cell(notes))
-    nb.cells = [nbformat.v4.new_markdown_cell(summary)] + cells
+    nb.cells = [nbformat.v4.new_markdown_cell("\n".join(lines))] + cells
     exporter = HTMLExporter(template_name="classic")
     body, _ = exporter.from_notebook_node(nb)
     return body
