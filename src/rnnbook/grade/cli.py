@@ -152,9 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--timeout",
         type=_seconds,
-        default=60.0,
+        default=120.0,
         metavar="S",
-        help="seconds a cell, or the check of one exercise, may run (default 60)",
+        help="seconds a cell, or the check of one exercise, may run (default 120)",
     )
     parser.add_argument(
         "--notebook-timeout",

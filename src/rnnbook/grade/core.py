@@ -51,7 +51,7 @@ class UnreadableNotebook(ValueError):
 class Limits:
     """Seconds a cell (or one exercise's check) may run, and the whole notebook."""
 
-    cell: float = 60.0
+    cell: float = 120.0
     notebook: float = 600.0
 
 
