@@ -191,7 +191,11 @@ def test_student_notebook_of_a_small_chapter():
     sources = [c.source for c in student.cells]
     # the header links to the student site, not to the full notebook
     assert sources[0].startswith("# Title\n") and "Student edition" in sources[0]
-    assert f"{STUDENT_SITE}chapters/09-small.html" in sources[0]
+    assert f"({STUDENT_SITE}chapters/09-small.html)" in sources[0]
+    assert (
+        f"[Download the notebook]({STUDENT_SITE}notebooks/09-small.ipynb)"
+        in (sources[0])
+    )
     assert [c.source for c in student.cells[1:4]] == [c.source for c in full.cells[1:4]]
     # the solution prose and the worked-solution cell are gone, the stub and the check
     # stay

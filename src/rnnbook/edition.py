@@ -61,9 +61,9 @@ __all__ = [
     "write_student_edition",
 ]
 
-#: Where the student site (``make book-student``, ``_book-student/``) is published; the
-#: student notebooks link there. Set ``RNNBOOK_STUDENT_SITE`` (or ``--site``) to your
-#: own copy.
+#: Where the student site (``make book-student``, ``_book-student/``) is published (the
+#: site's ``/student/``, with the student notebooks in ``notebooks/``); the student
+#: notebooks link there. Set ``RNNBOOK_STUDENT_SITE`` (or ``--site``) to your own copy.
 STUDENT_SITE = os.environ.get(
     "RNNBOOK_STUDENT_SITE", "https://rnnbook.github.io/rnnbook/student/"
 )
@@ -343,9 +343,10 @@ def _readable(text: str, targets: dict[str, tuple[str, str]]) -> str:
 
 
 def _header(source: str, name: str, site: str) -> str:
-    """The title cell with the full notebook's links replaced by the student site's."""
+    """The title cell with the full notebook's links replaced by the student site's:
+    this notebook as the site publishes it (``notebooks/NN-name.ipynb``), its page."""
     _, stem = _chapter_of(name)
-    page = f"{site.rstrip('/')}/chapters/{stem}.html"
+    site = site.rstrip("/")
     kept = [
         line
         for line in source.splitlines()
@@ -357,8 +358,8 @@ def _header(source: str, name: str, site: str) -> str:
         kept
         + [
             "",
-            f"Student edition: [read this chapter on the student site]({page}) "
-            "(the exercises without their solutions).",
+            f"Student edition · [Download the notebook]({site}/notebooks/{stem}.ipynb)"
+            f" · [Read it online]({site}/chapters/{stem}.html)",
         ]
     )
 
