@@ -240,6 +240,10 @@ def submissions(student: dict, full: dict) -> dict[str, object]:
     next(
         c for c in null.cells if c.metadata.get("rnnbook", {}).get("exercise") == "1.3"
     ).metadata["rnnbook"]["exercise"] = None
+    killer = _solve(variant("kills-the-grader.ipynb"), full)
+    killer.cells.insert(
+        2, _code("import os\nimport signal\n\nos.kill(os.getppid(), signal.SIGKILL)")
+    )
     out["unreadable.ipynb"] = b'{"cells": [ this is not json'
     return out
 

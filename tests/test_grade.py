@@ -109,7 +109,7 @@ def test_the_class_reports(graded_class):
     folder, stdout, _ = graded_class
     report = json.loads((folder / "reports" / "report.json").read_text())
     by_file = {s["file"]: s for s in report["submissions"]}
-    assert len(by_file) == 14 and report["manifest"].endswith("manifest.json")
+    assert len(by_file) == 15 and report["manifest"].endswith("manifest.json")
     honest = by_file["honest.ipynb"]
     assert (honest["total"], honest["max"], honest["flags"]) == (5, 5, [])
     statuses = {e["id"]: e["status"] for e in honest["exercises"]}
@@ -129,6 +129,8 @@ def test_the_class_reports(graded_class):
     loop = {e["id"]: e for e in by_file["infinite-loop.ipynb"]["exercises"]}
     assert loop["1.3"]["status"] == "pass" and loop["1.4"]["status"] == "timeout"
     assert any("restarted" in p for p in by_file["infinite-loop.ipynb"]["problems"])
+    killer = by_file["kills-the-grader.ipynb"]
+    assert killer["flags"] == ["crashed"] and "killed" in killer["problems"][0]
     patched = by_file["patched-checker.ipynb"]
     assert any("check_seasonal_naive" in p for p in patched["problems"])
     unreadable = by_file["unreadable.ipynb"]

@@ -6,6 +6,7 @@ import argparse
 import json
 import math
 import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -15,7 +16,6 @@ from rnnbook.grade.core import (
     UnreadableNotebook,
     chapter_of_name,
     chapter_of_notebook,
-    grade_submission,
     read_notebook,
 )
 from rnnbook.grade.manifest import ManifestError, load_manifest
@@ -30,6 +30,7 @@ from rnnbook.grade.report import (
     write_csv,
     write_json,
 )
+from rnnbook.grade.worker import grade_in_worker
 
 __all__ = ["assign_chapters", "build_parser", "collect", "main"]
 
@@ -245,14 +246,20 @@ def main(argv: list[str] | None = None) -> int:
         except UnreadableNotebook:
             loaded[path] = None
 
+    # each notebook is graded in a process of its own (rnnbook.grade.worker)
+    scratch = tempfile.TemporaryDirectory(prefix="rnnbook-grade-")
+    manifest_file = Path(scratch.name) / "manifest.json"
+    manifest_file.write_text(json.dumps(manifest))
+
     def one(path: Path) -> Submission:
-        result = grade_submission(
+        result = grade_in_worker(
             path,
+            manifest_file,
             manifest,
             chapters[path],
-            limits=limits,
-            seed=args.seed,
-            nb=loaded[path],
+            limits,
+            args.seed,
+            loaded[path],
         )
         print(
             f"  {path}: {result.total:g} / {result.max_points:g}"
@@ -261,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return result
 
-    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+    with scratch, ThreadPoolExecutor(max_workers=args.jobs) as pool:
         results = list(pool.map(one, paths))
     names = [r.file for r in results]
     for r in results:  # the same name in two folders: tell them apart

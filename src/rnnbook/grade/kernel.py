@@ -61,6 +61,13 @@ class Kernel:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        pidfile = os.environ.get("RNNBOOK_GRADE_PIDFILE")
+        if pidfile:  # so that the grader can end a kernel whose worker was killed
+            try:
+                with open(pidfile, "a") as out:
+                    out.write(f"{self.km.provisioner.process.pid}\n")
+            except (OSError, AttributeError):
+                pass
         self.kc = self.km.blocking_client()
         self.kc.start_channels()
         try:
