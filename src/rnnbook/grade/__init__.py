@@ -13,7 +13,9 @@ by hand, and a checksum of every check cell. Each submission
    stays), and the flags say so (``missing:2.4``), as they do for an edited check cell
    (``edited-check:2.1``), a notebook of another chapter (``other-chapter:...``, score
    0) and the full edition submitted as the student's work (``full-edition``, score 0);
-2. runs in a fresh kernel (:mod:`rnnbook.grade.kernel`) in a temporary folder, all
+2. runs in a fresh kernel (:mod:`rnnbook.grade.kernel`) in a temporary folder, from a
+   process of its own (:mod:`rnnbook.grade.worker`; flag ``crashed`` if it is killed),
+   all
    cells even after an error, each cell within ``--timeout`` seconds and the notebook
    within ``--notebook-timeout``: a cell past its limit is interrupted, and a kernel
    that ignores the interrupt is killed, restarted and the cells before replayed;
