@@ -174,7 +174,7 @@ def graded_student(tmp_path_factory, book_manifest):
         return grade_submission(
             path,
             book_manifest,
-            limits=Limits(cell=120, notebook=600),
+            limits=Limits(cell=300, notebook=900),
             seed=11,
             then=_solutions(full),
         )

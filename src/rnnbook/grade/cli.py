@@ -153,16 +153,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--timeout",
         type=_seconds,
-        default=120.0,
+        default=300.0,
         metavar="S",
-        help="seconds a cell, or the check of one exercise, may run (default 120)",
+        help="seconds a cell, or the check of one exercise, may run (default 300)",
     )
     parser.add_argument(
         "--notebook-timeout",
         type=_seconds,
-        default=600.0,
+        default=900.0,
         metavar="S",
-        help="seconds the whole notebook may take, checks included (default 600)",
+        help="seconds the whole notebook may take, checks included (default 900)",
     )
     parser.add_argument(
         "--manifest",

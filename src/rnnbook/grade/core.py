@@ -51,8 +51,8 @@ class UnreadableNotebook(ValueError):
 class Limits:
     """Seconds a cell (or one exercise's check) may run, and the whole notebook."""
 
-    cell: float = 120.0
-    notebook: float = 600.0
+    cell: float = 300.0
+    notebook: float = 900.0
 
 
 @dataclass

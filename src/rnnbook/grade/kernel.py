@@ -17,7 +17,7 @@ import nbformat
 
 __all__ = ["Kernel", "Run"]
 
-GRACE_S = 3.0  # how long an interrupted request may take to stop
+GRACE_S = 10.0  # how long an interrupted request may take to stop (torch ops finish)
 MAX_OUTPUT = 200_000  # characters of output kept per request; the rest is dropped
 
 
