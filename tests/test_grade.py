@@ -183,8 +183,11 @@ def graded_student(tmp_path_factory, book_manifest):
     with ThreadPoolExecutor(max_workers=2) as pool:
 
         def run(chapter):
-            if not futures:
-                futures.update({c: pool.submit(grade, c) for c in CHAPTERS})
+            # this chapter, and the next one while the test waits for this one
+            k = CHAPTERS.index(chapter)
+            for c in CHAPTERS[k : k + 2]:
+                if c not in futures:
+                    futures[c] = pool.submit(grade, c)
             return futures[chapter].result()
 
         yield run
