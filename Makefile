@@ -45,8 +45,15 @@ book: setup
 book-student: setup
 	@$(PY) scripts/render_book.py --profile student --to html
 
+# student/NN-name.ipynb and student/manifest.json (the assignment the grader grades
+# against); POINTS=points.yaml overrides the points per exercise.
 student: setup
-	$(PY) -m rnnbook.edition chapters student
+	$(PY) -m rnnbook.edition chapters student $(if $(POINTS),--points $(POINTS))
+
+# an nbgrader course source: nbgrader/source/NN-name/NN-name.ipynb and nbgrader_config.py
+.PHONY: nbgrader
+nbgrader: setup
+	$(PY) -m rnnbook.grade.nbgrader chapters nbgrader $(if $(POINTS),--points $(POINTS))
 
 lab: setup
 	$(VENV)/bin/jupyter lab chapters/

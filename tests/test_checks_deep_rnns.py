@@ -129,7 +129,7 @@ def test_gru_returning_the_first_layer_fails(capsys):
         first.load_state_dict(
             {k: v for k, v in gru.state_dict().items() if k.endswith("_l0")}
         )
-        return first(x)[0], h_n
+        return deep_gru_forward(first, x)[0], h_n
 
     line = verdict(capsys, checks.check_deep_gru_forward(wrong), "❌")
     assert "first layer" in line

@@ -16,6 +16,9 @@ from hypothesis import strategies as st
 from rnnbook.edition import (
     BEGIN,
     END,
+    STUDENT_SITE,
+    _readable,
+    crossref_targets,
     is_check_cell,
     is_solution_cell,
     main,
@@ -183,10 +186,17 @@ def test_any_stubbed_function_compiles_and_raises(indent, body):
 def test_student_notebook_of_a_small_chapter():
     full = small_chapter()
     before = nbformat.writes(full)
-    student = student_notebook(full)
+    student = student_notebook(full, "09-small.ipynb")
     assert nbformat.writes(full) == before, "the full notebook must not be modified"
     sources = [c.source for c in student.cells]
-    assert sources[:4] == [c.source for c in full.cells[:4]]
+    # the header links to the student site, not to the full notebook
+    assert sources[0].startswith("# Title\n") and "Student edition" in sources[0]
+    assert f"({STUDENT_SITE}chapters/09-small.html)" in sources[0]
+    assert (
+        f"[Download the notebook]({STUDENT_SITE}notebooks/09-small.ipynb)"
+        in (sources[0])
+    )
+    assert [c.source for c in student.cells[1:4]] == [c.source for c in full.cells[1:4]]
     # the solution prose and the worked-solution cell are gone, the stub and the check
     # stay
     assert (
@@ -201,23 +211,90 @@ def test_student_notebook_of_a_small_chapter():
         is_solution_cell(stub)
         and 'raise NotImplementedError("Exercise 9.1: your code here")' in stub.source
     )
+    assert stub.metadata["rnnbook"] == {"solution": "9.1"}
     assert (
         is_check_cell(check) and check.outputs == [] and check.execution_count is None
     )
+    assert check.metadata["rnnbook"] == {"check": "9.1"}
     assert stub.outputs == [] and stub.execution_count is None
     # the untouched cells keep their outputs and counts; the text after a closed block
-    # stays
+    # stays; the concept exercise gets an answer cell
     assert (
         student.cells[1].outputs == full.cells[1].outputs
         and student.cells[1].execution_count == 1
     )
-    assert (
-        sources[6].startswith("### Exercise 9.2") and sources[7] == "After the block."
+    assert sources[6].startswith("### Exercise 9.2") and sources[7] == (
+        "After the block."
     )
+    assert student.cells[8].metadata["rnnbook"] == {"answer": "9.2"}
+    assert "Your answer to Exercise 9.2" in sources[8]
     assert sources[-1] == "## References\n\n- a book"
     assert student.cells[3].metadata["rnnbook"]["exercise"] == "9.1"
-    assert student.metadata["rnnbook"]["edition"] == "student"
+    assert student.metadata["rnnbook"] == {"edition": "student", "chapter": "09-small"}
     nbformat.validate(student)
+
+
+def test_readable_cross_references_and_equation_numbers():
+    nb = notebook(
+        md("# Title {#sec-t}"),
+        md("## Intro"),
+        md("## Shapes {#sec-t-shapes}\n\n$$\ny = x\n$$ {#eq-t-y}\n\n$$ z $$ {#eq-t-z}"),
+        code("#| label: fig-t-plot\nplot()"),
+        md(
+            "See @sec-t-shapes, @eq-t-z, [-@eq-t-y], @fig-t-plot, @sec-t, "
+            "@sec-elsewhere and `@eq-t-y` in code:\n```\n@sec-t\n```"
+        ),
+    )
+    student = student_notebook(nb, "04-t.ipynb", site="https://x.org/s")
+    page = "https://x.org/s/chapters/04-t.html"
+    assert student.cells[2].source == (
+        "## Shapes\n\n$$\ny = x\n\\tag{4.1} $$\n\n$$ z \\tag{4.2} $$"
+    )
+    assert student.cells[4].source == (
+        f"See [Section 4.2]({page}#sec-t-shapes), [Equation 4.2]({page}#eq-t-z), "
+        f"[4.1]({page}#eq-t-y), [Figure 4.1]({page}#fig-t-plot), "
+        f"[Chapter 4]({page}#sec-t), @sec-elsewhere and `@eq-t-y` in code:\n```\n"
+        "@sec-t\n```"
+    )
+
+
+def test_stubs_of_unchecked_and_concept_exercises():
+    assert "run the check below" not in stub_solution(SOLUTION, "4.7", checked=False)
+    assert "graded by hand" in stub_solution(SOLUTION, "4.7", checked=False)
+    nb = notebook(
+        md(
+            "### Exercise 4.1 (★☆☆, 5 min): Clip",
+            exercise="4.1",
+            difficulty=1,
+            minutes=5,
+            kind="concept",
+            checked=False,
+        ),
+        md(f"{STUDENT_OPEN}\n::: {{.callout-tip}}\n## Solution to Exercise 4.1"),
+        code("print(3 + 4)", tags=["solution"]),
+        md(CLOSE),
+        md(
+            "### Exercise 4.7 (★★★, 40 min): Open",
+            exercise="4.7",
+            difficulty=3,
+            minutes=40,
+            kind="code",
+            checked=False,
+        ),
+        md(f"{STUDENT_OPEN}\n::: {{.callout-tip}}\n## Solution to Exercise 4.7"),
+        code(SOLUTION, tags=["solution"]),
+        md(CLOSE),
+    )
+    student = student_notebook(nb, "04-x.ipynb")
+    text = "\n".join(c.source for c in student.cells)
+    assert "print(3 + 4)" not in text and "write your code here" in text
+    assert "run the check below" not in text
+    answers = [
+        c.metadata["rnnbook"]["answer"]
+        for c in student.cells
+        if "answer" in c.metadata.get("rnnbook", {})
+    ]
+    assert answers == ["4.1", "4.7"]
 
 
 def test_student_only_content_is_unwrapped_and_other_divs_kept():
@@ -246,7 +323,8 @@ def _outside_hidden(cells):
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.name)
 def test_student_edition_of_every_chapter(chapter):
     full = read_notebook(chapter)
-    student = student_notebook(full)
+    targets = crossref_targets({p.name: read_notebook(p) for p in CHAPTERS})
+    student = student_notebook(full, chapter.name, targets=targets)
     text = "\n".join(c.source for c in student.cells)
     assert STUDENT_OPEN not in text and "Solution to Exercise" not in text
     # every code cell outside the hidden blocks is kept unchanged, outputs and counts
@@ -260,20 +338,30 @@ def test_student_edition_of_every_chapter(chapter):
     assert [(c.source, c.outputs, c.execution_count) for c in plain(student.cells)] == [
         (c.source, c.outputs, c.execution_count) for c in plain(outside)
     ]
-    # so is every markdown cell that holds no fence of a hidden block, in order
+    # so is every markdown cell that holds no fence of a hidden block, in order (made
+    # readable: no Quarto cross-references left)
     untouched = [
-        c.source for c in outside if c.cell_type == "markdown" and ":::" not in c.source
+        _readable(c.source, targets)
+        for c in outside[1:]
+        if c.cell_type == "markdown" and ":::" not in c.source
     ]
     shown = iter(c.source for c in student.cells if c.cell_type == "markdown")
     assert all(source in shown for source in untouched), (
         "markdown cells lost or reordered"
     )
+    prose = "\n".join(c.source for c in student.cells if c.cell_type == "markdown")
+    assert not re.search(r"(?<![\w@`])@(sec|eq|fig|tbl)-", prose), "a raw cross-ref"
+    assert "/raw/main/chapters" not in text and "colab.research" not in text
     # every exercise is there with its metadata, every solution is a stub, every check
     # cell is kept
     assert [c.metadata["rnnbook"] for c in exercise_cells(student)] == [
         c.metadata["rnnbook"] for c in exercise_cells(full)
     ]
-    solutions = [c for c in full.cells if is_solution_cell(c)]
+    solutions, kind = [], None
+    for c in full.cells:  # the worked computations of concept exercises are left out
+        kind = c.metadata.get("rnnbook", {}).get("kind", kind)
+        if is_solution_cell(c) and (BEGIN in c.source or kind == "code"):
+            solutions.append(c)
     stubs = [c for c in student.cells if is_solution_cell(c)]
     assert len(stubs) == len(solutions)
     for stub in stubs:
@@ -305,7 +393,8 @@ def test_write_student_edition_and_its_command(tmp_path, capsys):
     nbformat.write(notebook(md("# For instructors")), chapters / "appendix-x.ipynb")
     assert main([str(chapters), str(tmp_path / "student")]) == 0
     assert sorted(p.name for p in (tmp_path / "student").iterdir()) == [
-        "09-small.ipynb"
+        "09-small.ipynb",
+        "manifest.json",
     ]
     assert "wrote" in capsys.readouterr().out
     written = nbformat.read(tmp_path / "student" / "09-small.ipynb", as_version=4)

@@ -7,9 +7,11 @@
 An exercise is a markdown cell whose metadata is
 ``{"rnnbook": {"exercise": "2.3", "difficulty": 2, "minutes": 20, "kind": "code",
 "checked": true}}`` and whose text starts with ``### Exercise 2.3 (★★☆, 20 min):
-A short title``. Its *topic* is the metadata's ``topic`` when given, else the teaching section
-(``##`` heading) that defines the first ``@sec-``/``@eq-``/``@fig-``/``@tbl-`` label the
-exercise refers to, else the chapter title.
+A short title``. Its *topic* is the metadata's ``topic`` when given, else the teaching
+section (``##`` heading) that defines the first ``@sec-``/``@eq-``/``@fig-``/``@tbl-``
+label the exercise refers to, else the chapter title. The optional ``"written": true``
+marks a code exercise that also asks a written question (graded by hand), and
+``"points"`` overrides the points its difficulty gives it (``rnnbook.grade.manifest``).
 
 Introduced in the appendix "For instructors".
 """

@@ -10,14 +10,36 @@ say what is wrong (a shape, the input size of the upper layers, the order of the
 
 from __future__ import annotations
 
+import random
 from typing import Callable
 
 import torch
 from torch import nn
 
-from rnnbook.checks import Hint, expect_close, expect_shape, report
+from rnnbook.checks import (
+    Hint,
+    case_seed,
+    expect_close,
+    expect_shape,
+    forbidding,
+    report,
+)
 
 _MODES = {"RNN": nn.RNN, "LSTM": nn.LSTM, "GRU": nn.GRU}
+# What 8.2 may not call (building a layer of torch.nn or rnnbook.nn) and what 8.3 may
+# not call (a whole GRU layer; nn.GRUCell is allowed).
+_NO_MODULES = (
+    "torch.nn.modules.rnn.RNNBase.__init__",
+    "torch.nn.modules.rnn.RNNCellBase.__init__",
+    "rnnbook.nn.recurrent.RecurrentBase.__init__",
+    "rnnbook.nn.cell.RecurrentCellBase.__init__",
+)
+_NO_WHOLE_GRU = (
+    "torch.nn.modules.rnn.GRU.forward",
+    "torch.nn.modules.rnn.RNNBase.forward",
+    "rnnbook.nn.recurrent.RecurrentBase.forward",
+    "torch._VF.gru",
+)
 
 
 def _as_tensor(name: str, value) -> torch.Tensor:
@@ -46,10 +68,17 @@ def check_count_parameters(count_parameters: Callable) -> bool:
     ]
 
     def check():
-        for mode, H_in, H, layers, bidir in configs:
-            got = count_parameters(
-                mode, H_in, H, num_layers=layers, bidirectional=bidir
-            )
+        rng = random.Random(case_seed(82))  # and three the grader draws
+        drawn = [
+            (rng.choice(list(_MODES)), rng.randint(1, 40), rng.randint(1, 40))
+            + (rng.randint(1, 4), rng.random() < 0.5)
+            for _ in range(3)
+        ]
+        for mode, H_in, H, layers, bidir in configs + drawn:
+            with forbidding("count without building the module", *_NO_MODULES):
+                got = count_parameters(
+                    mode, H_in, H, num_layers=layers, bidirectional=bidir
+                )
             where = (
                 f"count_parameters({mode!r}, input_size={H_in}, hidden_size={H}, "
                 f"num_layers={layers}, bidirectional={bidir})"
@@ -115,7 +144,7 @@ def check_deep_gru_forward(deep_gru_forward: Callable) -> bool:
             [(3, 6, 2, 4, 2), (2, 5, 3, 5, 3), (4, 3, 1, 3, 1)]
         ):
             with torch.random.fork_rng():  # leave the caller's random stream as it was
-                torch.manual_seed(80 + seed)
+                torch.manual_seed(case_seed(80 + seed))
                 gru = nn.GRU(
                     H_in, H, num_layers=layers, batch_first=True, dtype=torch.float64
                 ).eval()
@@ -128,7 +157,11 @@ def check_deep_gru_forward(deep_gru_forward: Callable) -> bool:
             with torch.no_grad():
                 want_out, want_h = gru(x)
                 first_out, _ = first(x)
-            result = deep_gru_forward(gru, x.clone())
+            with forbidding(
+                "loop over layers and time yourself, without calling the whole GRU",
+                *_NO_WHOLE_GRU,
+            ):
+                result = deep_gru_forward(gru, x.clone())
             if not isinstance(result, (tuple, list)) or len(result) != 2:
                 raise Hint(f"return a tuple (output, h_n), got {type(result).__name__}")
             out, h_n = (
@@ -171,7 +204,7 @@ def check_split_h_n(split_h_n: Callable) -> bool:
     def check():
         for layers, bidir in [(3, True), (2, False), (1, True)]:
             with torch.random.fork_rng():
-                torch.manual_seed(84 + layers)
+                torch.manual_seed(case_seed(84 + layers))
                 rnn = nn.RNN(
                     2, 3, num_layers=layers, bidirectional=bidir, batch_first=True
                 )
@@ -220,7 +253,7 @@ def check_locked_dropout(locked_dropout: Callable) -> bool:
     outside training, or with ``p = 0``, return ``x`` unchanged."""
 
     def check():
-        g = torch.Generator().manual_seed(86)
+        g = torch.Generator().manual_seed(case_seed(86))
         x = torch.randn(3, 7, 5, generator=g)
         got = _as_tensor(
             "locked_dropout(x, 0.5, training=False)",
@@ -239,7 +272,7 @@ def check_locked_dropout(locked_dropout: Callable) -> bool:
         ones = torch.ones(400, 6, 50)  # (N, L, H): the output *is* the scaled mask
         p = 0.3
         with torch.random.fork_rng():
-            torch.manual_seed(87)
+            torch.manual_seed(case_seed(87))
             mask = _as_tensor(
                 "locked_dropout(x, 0.3, training=True)",
                 locked_dropout(ones.clone(), p, True),

@@ -22,7 +22,7 @@ from typing import Callable
 import torch
 from torch import nn
 
-from rnnbook.checks import Hint, expect_close, expect_shape, report
+from rnnbook.checks import Hint, case_seed, expect_close, expect_shape, report
 
 GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}  # blocks stacked in weight_ih / weight_hh
 
@@ -177,7 +177,7 @@ def check_cho_gru_cell(cho_gru_cell: Callable) -> bool:
     ``torch.nn.GRUCell``."""
 
     def check():
-        g = torch.Generator().manual_seed(64)
+        g = torch.Generator().manual_seed(case_seed(64))
         for N, H_in, H in ((4, 3, 5), (2, 6, 2)):
             args = _random_params(g, N, H_in, H)
             got = _as_tensor("h_t", cho_gru_cell(*(a.clone() for a in args)))
@@ -210,7 +210,7 @@ def check_gru_from_rnn(gru_from_rnn: Callable) -> bool:
     sizes and ``batch_first`` whose outputs equal the RNN's (to 1e-6) on any input."""
 
     def check():
-        g = torch.Generator().manual_seed(65)
+        g = torch.Generator().manual_seed(case_seed(65))
         for H_in, H, batch_first in ((3, 5, True), (2, 4, False)):
             with torch.random.fork_rng():
                 torch.manual_seed(int(torch.randint(0, 10_000, (1,), generator=g)))
@@ -287,7 +287,7 @@ def check_gru_jacobian(gru_jacobian: Callable) -> bool:
     is ``d h_t[i] / d h_{t-1}[j]``, shape ``(H_out, H_out)``, computed analytically."""
 
     def check():
-        g = torch.Generator().manual_seed(66)
+        g = torch.Generator().manual_seed(case_seed(66))
         for H_in, H in ((3, 4), (2, 6)):
             x, h, w_ih, w_hh, b_ih, b_hh = _random_params(g, 1, H_in, H, scale=0.7)
             x, h = x[0], h[0]

@@ -14,7 +14,7 @@ from typing import Callable
 import torch
 from torch import nn
 
-from rnnbook.checks import Hint, expect_close, expect_shape, report
+from rnnbook.checks import Hint, case_seed, expect_close, expect_shape, report
 
 # PyTorch's order of the four blocks in W_ih, W_hh, b_ih, b_hh
 GATES = ("i", "f", "g", "o")
@@ -41,7 +41,7 @@ def check_split_gates(split_gates: Callable) -> bool:
 
     def check():
         with torch.random.fork_rng():  # leave the caller's random stream as it was
-            torch.manual_seed(5)
+            torch.manual_seed(case_seed(5))
             lstm = nn.LSTM(3, 5, num_layers=2)
         H = lstm.hidden_size
         for name in (
@@ -105,7 +105,7 @@ def check_set_forget_bias(set_forget_bias: Callable) -> bool:
             (-0.5, (3, False)),
         ):
             with torch.random.fork_rng():  # leave the caller's random stream as it was
-                torch.manual_seed(7)
+                torch.manual_seed(case_seed(7))
                 lstm = nn.LSTM(4, 6, num_layers=layers, bidirectional=bidir)
             before = {k: v.detach().clone() for k, v in lstm.state_dict().items()}
             set_forget_bias(lstm, value)
@@ -186,7 +186,7 @@ def check_cifg_step(cifg_step: Callable) -> bool:
     H_out,)``; ``x`` is ``(N, H_in)``, ``h`` and ``c`` are ``(N, H_out)``."""
 
     def check():
-        g = torch.Generator().manual_seed(11)
+        g = torch.Generator().manual_seed(case_seed(11))
         N, H_in, H = 4, 3, 5
         args = (
             torch.randn(N, H_in, generator=g, dtype=torch.float64),

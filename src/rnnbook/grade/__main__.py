@@ -1,0 +1,5 @@
+import sys
+
+from rnnbook.grade.cli import main
+
+sys.exit(main())
