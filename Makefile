@@ -17,6 +17,7 @@ help:
 	@echo "make portable    the notebooks under nbval with other CPU code paths (finds CPU-dependent outputs)"
 	@echo "make book-student  render the student edition of the site (solutions hidden) into _book-student/"
 	@echo "make student     write the student notebooks (solutions replaced by stubs) into student/"
+	@echo "make nbgrader    write an nbgrader course from the chapters into nbgrader/"
 	@echo "make lab         open the chapters in JupyterLab"
 	@echo "make execute NB=chapters/01-sequential-data.ipynb   re-run one chapter top to bottom and store its outputs"
 	@echo "make benchmarks  time the from-scratch modules against torch.nn"
