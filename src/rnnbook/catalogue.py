@@ -166,10 +166,14 @@ def _cell(text: str) -> str:
 
 
 def to_markdown(rows: list[Exercise]) -> str:
-    """A markdown table with one row per exercise."""
+    """A markdown table with one row per exercise.
+
+    The dashes of the separator line set the relative column widths where a row is
+    too long for one line (pandoc's rule): wide title and topic columns, narrow rest.
+    """
     lines = [
         "| Exercise | Title | Topic | Difficulty | Minutes | Kind | Self-check |",
-        "|:--|:--|:--|:-:|--:|:--|:-:|",
+        "|:---|:--------------|:--------------|:-----:|----:|:------|:----:|",
     ]
     for r in rows:
         lines.append(
