@@ -14,27 +14,23 @@ from rnnbook.checks import gru as checks
 # --- reference solutions (the same as in chapters/06-gru.ipynb) -----------------------
 
 
-def param_count(
-    mode, input_size, hidden_size, num_layers=1, bias=True, bidirectional=False
-):
-    G = {"RNN": 1, "LSTM": 4, "GRU": 3}[mode]
-    D = 2 if bidirectional else 1
-    H = hidden_size
-    total = 0
-    for layer in range(num_layers):
-        H_in = input_size if layer == 0 else D * H
-        total += D * G * (H_in * H + H * H + (2 * H if bias else 0))
-    return total
+def counting_lstm(big=40.0, forget_bias=None, sign=1.0):
+    lstm = nn.LSTM(2, 1, batch_first=True)  # one unit: rows i, f, g, o of the weights
+    with torch.no_grad():
+        for p in lstm.parameters():
+            p.zero_()
+        lstm.bias_ih_l0[0] = big  # i_t = 1
+        lstm.bias_ih_l0[1] = big if forget_bias is None else forget_bias  # f_t = 1
+        lstm.weight_ih_l0[2] = sign * torch.tensor([big, -big])  # g_t = +1 for a, -1 b
+    return lstm
 
 
-def cho_gru_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
-    W_hr, W_hz, W_hn = weight_hh.chunk(3)
-    b_hr, b_hz, b_hn = bias_hh.chunk(3)
-    x_r, x_z, x_n = (x @ weight_ih.T + bias_ih).chunk(3, dim=1)
-    r = torch.sigmoid(x_r + h @ W_hr.T + b_hr)
-    z = torch.sigmoid(x_z + h @ W_hz.T + b_hz)
-    n = torch.tanh(x_n + (r * h) @ W_hn.T + b_hn)
-    return (1 - z) * n + z * h
+def counting_data(n_values, length):
+    n = torch.as_tensor(list(n_values))
+    is_a = torch.arange(1, length + 1)[None, :] <= n[:, None]  # (N, L)
+    x = torch.stack([is_a, ~is_a], dim=2).float()
+    y = ((2 * is_a.float() - 1).cumsum(dim=1) < 0).float()
+    return x, y
 
 
 def gru_from_rnn(rnn, big=40.0):
@@ -60,17 +56,17 @@ def gru_jacobian(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
     x_r, x_z, x_n = (x @ weight_ih.T + bias_ih).chunk(3)
     r = torch.sigmoid(x_r + h @ W_hr.T + b_hr)
     z = torch.sigmoid(x_z + h @ W_hz.T + b_hz)
-    a = h @ W_hn.T + b_hn
-    n = torch.tanh(x_n + r * a)
+    m = h @ W_hn.T + b_hn
+    n = torch.tanh(x_n + r * m)
     dr = (r * (1 - r))[:, None] * W_hr
     dz = (z * (1 - z))[:, None] * W_hz
-    dn = (1 - n**2)[:, None] * (r[:, None] * W_hn + a[:, None] * dr)
+    dn = (1 - n**2)[:, None] * (r[:, None] * W_hn + m[:, None] * dr)
     return torch.diag(z) + (1 - z)[:, None] * dn + (h - n)[:, None] * dz
 
 
 CHECKERS = {
-    "6.3": (checks.check_param_count, param_count),
-    "6.4": (checks.check_cho_gru_cell, cho_gru_cell),
+    "6.3": (checks.check_counting_lstm, counting_lstm),
+    "6.4": (checks.check_counting_data, counting_data),
     "6.5": (checks.check_gru_from_rnn, gru_from_rnn),
     "6.6": (checks.check_gru_jacobian, gru_jacobian),
 }
@@ -81,15 +77,11 @@ test_reference_solution_passes, test_stub_is_not_attempted = common_checker_test
 )
 
 
-def test_the_reference_count_matches_torch_on_the_seed_models():
-    # hidden 20, 2 layers, input 1
-    for mode, want in (("RNN", 1300), ("LSTM", 5200), ("GRU", 3900)):
-        module = getattr(nn, mode)(1, 20, num_layers=2)
-        assert (
-            param_count(mode, 1, 20, num_layers=2)
-            == sum(p.numel() for p in module.parameters())
-            == want
-        )
+def test_the_reference_counter_counts_a_thousand_steps_exactly():
+    symbols = torch.randint(0, 2, (3, 1000), generator=torch.Generator().manual_seed(0))
+    x = nn.functional.one_hot(symbols, 2).float()
+    _, (_, c_n) = counting_lstm()(x)
+    assert torch.equal(c_n[0, :, 0], (x[..., 0] - x[..., 1]).sum(1))
 
 
 def test_gru_from_rnn_also_accepts_rnnbook_gru(capsys):
@@ -109,107 +101,98 @@ def test_gru_from_rnn_also_accepts_rnnbook_gru(capsys):
 # --- wrong answers get a hint ---------------------------------------------------------
 
 
-def test_param_count_with_the_wrong_gate_count_fails(capsys):
-    def wrong(mode, *args, **kwargs):
-        return param_count("LSTM" if mode == "GRU" else mode, *args, **kwargs)
-
-    line = verdict(capsys, checks.check_param_count(wrong), "❌")
-    assert "factor" in line and "GRU" in line
-
-
-def test_param_count_with_one_bias_fails(capsys):
-    def wrong(
-        mode, input_size, hidden_size, num_layers=1, bias=True, bidirectional=False
-    ):
-        G = {"RNN": 1, "LSTM": 4, "GRU": 3}[mode]
-        full = param_count(
-            mode, input_size, hidden_size, num_layers, bias, bidirectional
-        )
-        return full - (
-            G * hidden_size * num_layers * (2 if bidirectional else 1) if bias else 0
-        )
-
-    line = verdict(capsys, checks.check_param_count(wrong), "❌")
-    assert "two bias vectors" in line
-
-
-def test_param_count_ignoring_the_layers_above_fails(capsys):
-    def wrong(
-        mode, input_size, hidden_size, num_layers=1, bias=True, bidirectional=False
-    ):
-        return num_layers * param_count(
-            mode, input_size, hidden_size, 1, bias, bidirectional
-        )
-
-    line = verdict(capsys, checks.check_param_count(wrong), "❌")
-    assert "layer below" in line
-
-
-def test_param_count_ignoring_bidirectional_fails(capsys):
-    def wrong(
-        mode, input_size, hidden_size, num_layers=1, bias=True, bidirectional=False
-    ):
-        return param_count(mode, input_size, hidden_size, num_layers, bias, False)
-
-    line = verdict(capsys, checks.check_param_count(wrong), "❌")
-    assert "bidirectional" in line
-
-
-def test_param_count_ignoring_bias_false_fails(capsys):
-    def wrong(
-        mode, input_size, hidden_size, num_layers=1, bias=True, bidirectional=False
-    ):
-        return param_count(
-            mode, input_size, hidden_size, num_layers, True, bidirectional
-        )
-
-    line = verdict(capsys, checks.check_param_count(wrong), "❌")
-    assert "bias=False" in line
-
-
-def test_param_count_returning_a_string_fails(capsys):
+def test_counter_with_swapped_signs_fails(capsys):
     line = verdict(
-        capsys,
-        checks.check_param_count(lambda *a, **k: str(param_count(*a, **k))),
-        "❌",
+        capsys, checks.check_counting_lstm(lambda: counting_lstm(sign=-1.0)), "❌"
     )
-    assert "int" in line
-
-
-def test_pytorch_variant_is_not_cho(capsys):
-    def wrong(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
-        return rnnbook.nn.gru_step(x @ weight_ih.T + bias_ih, h, weight_hh.T, bias_hh)
-
-    line = verdict(capsys, checks.check_cho_gru_cell(wrong), "❌")
-    assert "PyTorch's variant" in line
-
-
-def test_cho_with_swapped_update_gate_fails(capsys):
-    def wrong(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
-        W_hr, W_hz, W_hn = weight_hh.chunk(3)
-        b_hr, b_hz, b_hn = bias_hh.chunk(3)
-        x_r, x_z, x_n = (x @ weight_ih.T + bias_ih).chunk(3, dim=1)
-        r = torch.sigmoid(x_r + h @ W_hr.T + b_hr)
-        z = torch.sigmoid(x_z + h @ W_hz.T + b_hz)
-        n = torch.tanh(x_n + (r * h) @ W_hn.T + b_hn)
-        return z * n + (1 - z) * h
-
-    line = verdict(capsys, checks.check_cho_gru_cell(wrong), "❌")
     assert "swapped" in line
 
 
-def test_cho_with_wrong_shape_fails(capsys):
+def test_counter_with_a_leaking_forget_gate_fails(capsys):
     line = verdict(
-        capsys, checks.check_cho_gru_cell(lambda *a: cho_gru_cell(*a).T), "❌"
+        capsys, checks.check_counting_lstm(lambda: counting_lstm(forget_bias=3.0)), "❌"
     )
+    assert "fallen behind" in line and "leaks" in line
+
+
+def test_counter_with_a_half_open_input_gate_fails(capsys):
+    def wrong():
+        lstm = counting_lstm()
+        with torch.no_grad():
+            lstm.bias_ih_l0[0] = 0.0  # i_t = 1/2: each symbol counts one half
+        return lstm
+
+    line = verdict(capsys, checks.check_counting_lstm(wrong), "❌")
+    assert "fallen behind" in line
+
+
+def test_counter_with_two_units_fails(capsys):
+    line = verdict(
+        capsys,
+        checks.check_counting_lstm(lambda: nn.LSTM(2, 2, batch_first=True)),
+        "❌",
+    )
+    assert "hidden_size=1" in line
+
+
+def test_counter_that_is_not_batch_first_fails(capsys):
+    def wrong():
+        lstm = counting_lstm()
+        lstm.batch_first = False
+        return lstm
+
+    line = verdict(capsys, checks.check_counting_lstm(wrong), "❌")
+    assert "batch_first=True" in line
+
+
+def test_counter_returning_a_tensor_fails(capsys):
+    line = verdict(capsys, checks.check_counting_lstm(lambda: torch.zeros(1)), "❌")
+    assert "module" in line
+
+
+def test_counting_targets_with_ties_fail(capsys):
+    def wrong(n_values, length):
+        x, _ = counting_data(n_values, length)
+        return x, ((x[..., 0] - x[..., 1]).cumsum(1) <= 0).float()
+
+    line = verdict(capsys, checks.check_counting_data(wrong), "❌")
+    assert "strictly" in line
+
+
+def test_counting_targets_one_step_late_fail(capsys):
+    def wrong(n_values, length):
+        x, y = counting_data(n_values, length)
+        return x, torch.cat([torch.zeros(len(y), 1), y[:, :-1]], 1)
+
+    line = verdict(capsys, checks.check_counting_data(wrong), "❌")
+    assert "one step late" in line
+
+
+def test_counting_inputs_with_swapped_symbols_fail(capsys):
+    def wrong(n_values, length):
+        x, y = counting_data(n_values, length)
+        return x.flip(2), y
+
+    line = verdict(capsys, checks.check_counting_data(wrong), "❌")
+    assert "swapped" in line
+
+
+def test_counting_inputs_as_integers_fail(capsys):
+    def wrong(n_values, length):
+        x, y = counting_data(n_values, length)
+        return x.long(), y.long()
+
+    line = verdict(capsys, checks.check_counting_data(wrong), "❌")
+    assert "float" in line
+
+
+def test_counting_data_with_a_wrong_shape_fails(capsys):
+    def wrong(n_values, length):
+        x, y = counting_data(n_values, length)
+        return x, y[..., None]
+
+    line = verdict(capsys, checks.check_counting_data(wrong), "❌")
     assert "shape" in line
-
-
-def test_cho_with_wrong_values_fails(capsys):
-    line = verdict(
-        capsys, checks.check_cho_gru_cell(lambda *a: 0.5 * cho_gru_cell(*a)), "❌"
-    )
-    assert "off" in line
 
 
 def test_gru_from_rnn_with_open_update_gate_fails(capsys):

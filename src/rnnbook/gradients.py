@@ -2,14 +2,13 @@
 
 Introduced in the chapter "Vanishing and exploding gradients". For the Elman RNN
 
-    h_t = f(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh),         f = tanh or relu,
+    a_t = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh,   h_t = f(a_t),   f = tanh or relu,
 
-the Jacobian of one step is ``dh_t/dh_{t-1} = diag(f'(a_t)) W_hh`` and the gradient of a
-loss
-``L_T`` read at the last step with respect to an earlier state is a product of such
-Jacobians:
+the Jacobian of one step is ``J_t = dh_t/dh_{t-1} = F_t W_hh`` with ``F_t =
+diag(f'(a_t))``, and the gradient ``h_bar_t = dL_L/dh_t`` of a loss ``L_L`` read at the
+last step ``t = L`` with respect to an earlier state is a product of such Jacobians:
 
-    dL_T/dh_t = dL_T/dh_T  (dh_T/dh_{T-1}) ... (dh_{t+1}/dh_t).
+    h_bar_t = h_bar_L  J_L  J_{L-1} ... J_{t+1}.
 
 This module measures that gradient for every ``t`` (:func:`hidden_state_grad_norms`),
 builds recurrent matrices with an exact spectral radius
@@ -74,18 +73,18 @@ def hidden_state_grad_norms(
     h0: torch.Tensor | None = None,
     loss_fn: Callable[[torch.Tensor], torch.Tensor] | None = None,
 ) -> torch.Tensor:
-    """``||dL_T / dh_t||`` for every step of a one-layer Elman RNN, ordered by distance
-    ``T - t``.
+    """``||h_bar_t|| = ||dL_L / dh_t||`` for every step of a one-layer Elman RNN,
+    ordered by distance ``L - t``.
 
     ``rnn`` is an ``nn.RNN`` (or ``rnnbook.nn.RNN``) with one layer, one direction and
     ``batch_first=True``; ``x`` has shape (N, L, H_in) and ``h0`` (N, H_out) (zeros by
     default). The network is unrolled step by step with ``rnn``'s own parameters so that
-    every ``h_t`` is a node of the graph; ``L_T = loss_fn(h_T)`` (default ``h_T.sum()``)
+    every ``h_t`` is a node of the graph; ``L_L = loss_fn(h_L)`` (default ``h_L.sum()``)
     must be a scalar that sums over the batch, so that the gradient for sequence ``n``
     is that sequence's own.
 
     Returns a tensor of shape (L + 1,) whose entry ``k`` is the mean over the batch of
-    ``||dL_T / dh_{L-k}||``: entry 0 is the last state ``h_L`` and entry ``L`` is
+    ``||dL_L / dh_{L-k}||``: entry 0 is the last state ``h_L`` and entry ``L`` is
     ``h_0``.
     """
     for attr, want in (
@@ -131,9 +130,9 @@ def hidden_state_grad_norms(
         raise ValueError(
             f"expected loss_fn to return a scalar, got shape {fmt_shape(loss.shape)}"
         )
-    grads = torch.autograd.grad(loss, states)  # dL_T/dh_t for t = 0..L, each (N, H_out)
+    grads = torch.autograd.grad(loss, states)  # h_bar_t, t = 0..L, each (N, H_out)
     norms = torch.stack([g.norm(dim=1).mean() for g in grads])  # (L + 1,), by t
-    return norms.flip(0).detach()  # by distance T - t
+    return norms.flip(0).detach()  # by distance L - t
 
 
 def clip_grad_norm(

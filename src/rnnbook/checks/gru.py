@@ -3,8 +3,7 @@
 Each checker calls the student's function on fresh random inputs, compares with an
 oracle (``torch.nn`` modules, the equations written out below, or ``torch.autograd``),
 prints one verdict line through :func:`rnnbook.checks.report` and returns a bool. Hints
-say what is wrong (a gate count, a missing path, the wrong variant of the reset gate),
-never the answer.
+say what is wrong (a leaking count, a missing path, a gate left open), never the answer.
 
 The GRU in PyTorch's gate order (r, z, n), with row vectors (Introduced in the GRU
 chapter)::
@@ -23,8 +22,6 @@ import torch
 from torch import nn
 
 from rnnbook.checks import Hint, case_seed, expect_close, expect_shape, report
-
-GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}  # blocks stacked in weight_ih / weight_hh
 
 
 def _as_tensor(name: str, value) -> torch.Tensor:
@@ -72,131 +69,135 @@ def _gru_step(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
     return (1 - z) * n + z * h
 
 
-def _cho_step(x, h, weight_ih, weight_hh, bias_ih, bias_hh, swap_z=False):
-    """Cho et al. (2014): the reset gate multiplies h_{t-1} before the product with
-    W_hn.
-
-    ``swap_z=True`` gives the common slip ``h_t = z_t * n_t + (1 - z_t) * h_{t-1}``."""
-    x_r, x_z, x_n, (W_hr, W_hz, W_hn), (b_hr, b_hz, b_hn) = _gates(
-        x, h, weight_ih, weight_hh, bias_ih, bias_hh
-    )
-    r = torch.sigmoid(x_r + h @ W_hr.T + b_hr)
-    z = torch.sigmoid(x_z + h @ W_hz.T + b_hz)
-    n = torch.tanh(x_n + (r * h) @ W_hn.T + b_hn)
-    if swap_z:
-        return z * n + (1 - z) * h
-    return (1 - z) * n + z * h
+# --- Exercise 6.3: an LSTM that counts ----------------------------------------------
 
 
-# --- Exercise 6.3: parameter count of RNN, LSTM and GRU -------------------------------
+def _one_hot(symbols: torch.Tensor) -> torch.Tensor:
+    """Symbols (N, L) of 0 (a) and 1 (b) -> one-hot inputs (N, L, 2), float64."""
+    return nn.functional.one_hot(symbols, 2).double()
 
 
-def check_param_count(param_count: Callable) -> bool:
-    """Exercise 6.3: ``param_count(mode, input_size, hidden_size, num_layers=1,
-    bias=True, bidirectional=False) -> int`` for ``mode`` in ``"RNN"``, ``"LSTM"``,
-    ``"GRU"``, equal to ``sum(p.numel() for p in getattr(torch.nn,
-    mode)(...).parameters())``."""
+def _count(x: torch.Tensor) -> torch.Tensor:
+    """Inputs (N, L, 2) -> the number of a's minus the number of b's, (N,)."""
+    return (x[..., 0] - x[..., 1]).sum(dim=1)
 
-    configs = [  # (mode, H_in, H, num_layers, bias, bidirectional)
-        ("GRU", 1, 20, 1, True, False),
-        ("LSTM", 1, 20, 1, True, False),
-        ("RNN", 1, 20, 1, True, False),
-        ("GRU", 1, 20, 2, True, False),
-        ("LSTM", 7, 5, 3, True, False),
-        ("RNN", 3, 8, 2, True, False),
-        ("GRU", 4, 6, 1, False, False),
-        ("LSTM", 3, 4, 2, False, False),
-        ("GRU", 5, 3, 1, True, True),
-        ("GRU", 2, 6, 3, True, True),
-        ("LSTM", 9, 2, 2, False, True),
-    ]
+
+def check_counting_lstm(counting_lstm: Callable) -> bool:
+    """Exercise 6.3: ``counting_lstm() -> lstm``, a one-unit ``nn.LSTM(2, 1,
+    batch_first=True)`` whose cell state after reading one-hot symbols a = (1, 0) and
+    b = (0, 1) from ``c_0 = 0`` is the number of a's minus the number of b's read so far
+    (to a relative 1e-3), for sequences of up to 300 steps."""
 
     def check():
-        for mode, H_in, H, layers, bias, bidir in configs:
-            got = param_count(
-                mode, H_in, H, num_layers=layers, bias=bias, bidirectional=bidir
-            )
-            if isinstance(got, torch.Tensor) and got.numel() == 1:
-                got = got.item()
-            if isinstance(got, float) and got.is_integer():
-                got = int(got)
-            if not isinstance(got, int) or isinstance(got, bool):
-                raise Hint(f"return an int, got {type(got).__name__}")
-            with torch.random.fork_rng():
-                module = getattr(nn, mode)(
-                    H_in, H, num_layers=layers, bias=bias, bidirectional=bidir
-                )
-            want = sum(p.numel() for p in module.parameters())
-            if got == want:
+        lstm = counting_lstm()
+        if not isinstance(lstm, nn.Module):
+            raise Hint(f"return an LSTM module, got {type(lstm).__name__}")
+        for attr, want in (
+            ("input_size", 2),
+            ("hidden_size", 1),
+            ("num_layers", 1),
+            ("batch_first", True),
+            ("bidirectional", False),
+        ):
+            got = getattr(lstm, attr, None)
+            if got != want:
+                raise Hint(f"return an LSTM with {attr}={want}, got {attr}={got!r}")
+        if getattr(lstm, "proj_size", 0):
+            raise Hint("return an LSTM without projections (proj_size=0)")
+        dtype = lstm.weight_ih_l0.dtype
+        g = torch.Generator().manual_seed(case_seed(63))
+        cases = [_one_hot(torch.randint(0, 2, (6, L), generator=g)) for L in (1, 5, 40)]
+        long_runs = {
+            "300 a's": _one_hot(torch.zeros(1, 300, dtype=torch.long)),
+            "300 b's": _one_hot(torch.ones(1, 300, dtype=torch.long)),
+            "200 a's then 100 b's": _one_hot(
+                torch.cat([torch.zeros(1, 200), torch.ones(1, 100)], 1).long()
+            ),
+        }
+        for name, x in list(long_runs.items()) + [(None, x) for x in cases]:
+            with torch.no_grad():
+                out = lstm(x.to(dtype))
+            if not (isinstance(out, tuple) and len(out) == 2 and len(out[1]) == 2):
+                raise Hint("the module should return (output, (h_n, c_n)) as nn.LSTM")
+            c = _as_tensor("c_n", out[1][1]).double().reshape(-1)
+            want = _count(x)
+            if c.shape != want.shape:
+                raise Hint(f"c_n should hold {len(want)} values, got {c.numel()}")
+            if not torch.isfinite(c).all():
+                raise Hint("the cell state contains NaN or infinite values")
+            if torch.allclose(c, want, rtol=1e-3, atol=1e-3):
                 continue
-            where = (
-                f"{mode}(input_size={H_in}, hidden_size={H}, num_layers={layers}, "
-                f"bias={bias}, bidirectional={bidir})"
-            )
-            G = GATES[mode]
-            if layers == 1 and not bidir and bias:
-                if got in {
-                    k * (H_in * H + H * H + 2 * H) for k in GATES.values() if k != G
-                }:
-                    raise Hint(
-                        f"{where}: off by a factor; how many blocks does {mode} stack "
-                        "in each weight?"
-                    )
-                if got == want - G * H:
-                    raise Hint(
-                        f"{where}: {mode} has two bias vectors per layer, b_ih and b_hh"
-                    )
-                raise Hint(f"{where}: the count for one layer is off")
-            if not bias:
+            if torch.allclose(c, -want, rtol=1e-3, atol=1e-3) and want.abs().max() > 0:
                 raise Hint(
-                    f"{where}: the count is off; with bias=False there are no bias "
-                    "vectors at all"
+                    "the signs are swapped: an a should add 1 to c_t, a b take 1"
                 )
-            if bidir:
+            if name is not None and (c.abs() < 0.99 * want.abs()).all():
                 raise Hint(
-                    f"{where}: the count is off; a bidirectional stack has two sets of "
-                    "parameters "
-                    "per layer, and a layer above the first reads both directions"
+                    f"after {name} the cell state has fallen behind the count: it "
+                    "leaks, so some gate is not exactly 1 (or 0) where it should be"
                 )
+            where = name or f"random sequences of length {x.shape[1]}"
             raise Hint(
-                f"{where}: the count is off; the layers above the first read the "
-                "hidden state "
-                "of the layer below, not the input"
+                f"after {where} the cell state is not the number of a's minus the "
+                "number of b's"
             )
 
     return report("6.3", _isolated(check))
 
 
-# --- Exercise 6.4: the GRU cell of Cho et al. (2014) ----------------------------------
+# --- Exercise 6.4: the counting task -------------------------------------------------
 
 
-def check_cho_gru_cell(cho_gru_cell: Callable) -> bool:
-    """Exercise 6.4: ``cho_gru_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh) ->
-    h_t`` with the reset gate applied to ``h_{t-1}`` *before* the product with ``W_hn``;
-    ``x`` is ``(N, H_in)``, ``h`` is ``(N, H_out)``, the parameters as in
-    ``torch.nn.GRUCell``."""
+def _counting_data(n_values, length):
+    n = torch.as_tensor(list(n_values))
+    is_a = torch.arange(1, length + 1)[None, :] <= n[:, None]  # (N, L)
+    x = torch.stack([is_a, ~is_a], dim=2).double()  # (N, L, 2)
+    count = (2 * is_a.double() - 1).cumsum(dim=1)  # a's minus b's after each step
+    return x, (count < 0).double()
+
+
+def check_counting_data(counting_data: Callable) -> bool:
+    """Exercise 6.4: ``counting_data(n_values, length) -> (x, y)``: for each ``n`` the
+    sequence of ``n`` a's then ``length - n`` b's, one-hot (a = (1, 0), b = (0, 1)), as
+    a float tensor ``x`` of shape (N, length, 2), and ``y`` of shape (N, length), 1.0
+    where more b's than a's have been read up to and including that step, else 0.0."""
 
     def check():
-        g = torch.Generator().manual_seed(case_seed(64))
-        for N, H_in, H in ((4, 3, 5), (2, 6, 2)):
-            args = _random_params(g, N, H_in, H)
-            got = _as_tensor("h_t", cho_gru_cell(*(a.clone() for a in args)))
-            expect_shape("h_t", got, (N, H))
-            want = _cho_step(*args)
-            if torch.allclose(got.double(), want, atol=1e-6):
+        for n_values, length in (([1, 3, 5, 12], 12), ([2, 20, 7], 30), ([40], 41)):
+            out = counting_data(list(n_values), length)
+            if not (isinstance(out, tuple) and len(out) == 2):
+                raise Hint("return a pair (x, y)")
+            x, y = (_as_tensor(name, v) for name, v in zip("xy", out))
+            N = len(n_values)
+            expect_shape("x", x, (N, length, 2))
+            expect_shape("y", y, (N, length))
+            if not (x.is_floating_point() and y.is_floating_point()):
+                raise Hint(
+                    f"x and y should be float tensors, got {x.dtype} and {y.dtype}"
+                )
+            want_x, want_y = _counting_data(n_values, length)
+            if not torch.equal(x.double(), want_x):
+                if torch.equal(x.double(), want_x.flip(2)):
+                    raise Hint("a should be (1, 0) and b (0, 1): yours are swapped")
+                raise Hint(
+                    f"x is not n one-hot a's followed by b's for n_values={n_values}"
+                )
+            if torch.equal(y.double(), want_y):
                 continue
-            if torch.allclose(got.double(), _gru_step(*args), atol=1e-6):
+            count = (x[..., 0] - x[..., 1]).double().cumsum(dim=1)
+            if torch.equal(y.double(), (count <= 0).double()):
+                raise Hint("y should be 1 only where b's strictly outnumber a's")
+            if torch.equal(y.double(), 1 - want_y):
+                raise Hint("y is inverted: 1 where b's outnumber a's, 0 elsewhere")
+            shifted = torch.cat([torch.zeros(N, 1), want_y[:, :-1]], dim=1)
+            if torch.equal(y.double(), shifted):
                 raise Hint(
-                    "this is PyTorch's variant: in Cho et al.'s cell the reset gate "
-                    "acts on h_{t-1} "
-                    "before it is multiplied by W_hn"
+                    "y is one step late: the target at a step counts the symbol read "
+                    "at that step too"
                 )
-            if torch.allclose(got.double(), _cho_step(*args, swap_z=True), atol=1e-6):
-                raise Hint(
-                    "z_t and 1 - z_t are swapped: in PyTorch's convention z_t is the "
-                    "share of h_{t-1} kept"
-                )
-            expect_close("h_t", got, want, atol=1e-6)
+            raise Hint(
+                f"y has the right shape but wrong values for n_values={n_values}"
+            )
 
     return report("6.4", _isolated(check))
 
@@ -309,10 +310,10 @@ def check_gru_jacobian(gru_jacobian: Callable) -> bool:
             )
             r = torch.sigmoid(x_r + h @ W_hr.T + b_hr)
             z = torch.sigmoid(x_z + h @ W_hz.T + b_hz)
-            a_n = h @ W_hn.T + b_hn
-            n = torch.tanh(x_n + r * a_n)
+            m = h @ W_hn.T + b_hn
+            n = torch.tanh(x_n + r * m)
             dn_direct = (1 - n**2)[:, None] * (r[:, None] * W_hn)
-            dn_via_r = (1 - n**2)[:, None] * ((a_n * r * (1 - r))[:, None] * W_hr)
+            dn_via_r = (1 - n**2)[:, None] * ((m * r * (1 - r))[:, None] * W_hr)
             dz = (z * (1 - z))[:, None] * W_hz
             eye = torch.diag(z)
             if torch.allclose(
