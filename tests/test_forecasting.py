@@ -15,6 +15,7 @@ from rnnbook.models import SeqForecaster
 ROOT = Path(__file__).resolve().parents[1]
 CHECKPOINT = ROOT / "checkpoints" / forecasting.CHECKPOINT_NAME
 BEST_CHECKPOINT = ROOT / "checkpoints" / forecasting.BEST_CHECKPOINT_NAME
+DEPTH_WIDTH_CHECKPOINT = ROOT / "checkpoints" / "deep_depth_width.pt"
 
 
 @pytest.fixture(scope="module")
@@ -236,4 +237,30 @@ def test_retraining_the_seed_rnn_reproduces_the_checkpoint(bench):
     assert fresh.test_mse == pytest.approx(runs["rnn"].test_mse, rel=0.1)
     assert fresh.history.train_loss[0] == pytest.approx(
         runs["rnn"].history.train_loss[0], rel=1e-3
+    )
+
+
+def test_committed_depth_width_checkpoint_holds_models_that_learned_the_task(bench):
+    """The deep RNNs chapter compares depth and width only where every model beats the
+    linear forecaster; the test split is never used."""
+    runs, meta = forecasting.load_runs(DEPTH_WIDTH_CHECKPOINT)
+    assert "train_depth_width.py" in meta["command"] and meta["threads"] == 1
+    configs = [tuple(c) for c in meta["configs"]]
+    assert configs == [(1, 64), (2, 38), (3, 30)] and meta["seeds"] == [0, 1, 2, 3, 4]
+    assert set(runs) == {f"{n}x{H}_seed{s}" for n, H in configs for s in meta["seeds"]}
+    linear = baselines.fit_linear_forecaster(
+        bench.train.X[..., 0], bench.train.Y[:, -1]
+    )
+    linear_valid = baselines.mse(
+        linear.predict(bench.valid.X[..., 0]), bench.valid.Y[:, -1]
+    )
+    for name, run in runs.items():
+        n, H = (int(v) for v in name.split("_")[0].split("x"))
+        assert run.config["cell"] == "rnn"
+        assert (run.config["num_layers"], run.config["hidden_size"]) == (n, H)
+        assert run.test_mse is None and run.history.epochs_run == 20
+        assert run.history.metrics["last_step"][-1] < linear_valid / 3
+    run = runs["2x38_seed0"]  # the weights give the recorded score
+    assert forecasting.score(run.model, bench.valid) == pytest.approx(
+        run.history.metrics["last_step"][-1], rel=1e-4
     )
