@@ -22,7 +22,9 @@ help:
 	@echo "make execute NB=chapters/01-sequential-data.ipynb   re-run one chapter top to bottom and store its outputs"
 	@echo "make benchmarks  time the from-scratch modules against torch.nn"
 	@echo "make char-lm     re-train the language model checkpoint of chapter 11 (about 6 minutes)"
-	@echo "make benchmark-models  re-train the seed's three forecasting models of chapter 7 (about 45 s)"
+	@echo "make benchmark-models  re-train the seed's three forecasting models of chapter 7 (about 1 min)"
+	@echo "make benchmark-best  re-train the candidates of chapter 7's last change, choose on validation (about 6 min)"
+	@echo "make depth-width     re-train chapter 8's depth-against-width experiment (about 8 min)"
 	@echo "make sentiment   re-tune the sentiment classifiers of chapter 10 (about 6 minutes of CPU time)"
 
 setup: $(STAMP)
@@ -71,7 +73,7 @@ execute: setup
 benchmarks: setup
 	$(PY) benchmarks/run.py
 
-.PHONY: char-lm benchmark-models
+.PHONY: char-lm benchmark-models benchmark-best depth-width
 char-lm: setup  # train the language model of chapter 11 on one CPU thread -> checkpoints/char_lm.pt
 	$(PY) scripts/train_char_lm.py
 
@@ -84,3 +86,9 @@ clean:
 .PHONY: sentiment
 sentiment: setup  # tune the bag of words and the GRU of chapter 10 on one CPU thread -> checkpoints/sentiment.pt
 	$(PY) scripts/train_sentiment.py
+
+benchmark-best: setup  # train chapter 7's last change (3 candidates), choose on validation, test once -> checkpoints/benchmark_best.pt
+	$(PY) scripts/train_benchmark_best.py
+
+depth-width: setup  # train chapter 8's depth-against-width runs (15 Elman models, 5 seeds) -> checkpoints/deep_depth_width.pt
+	$(PY) scripts/train_depth_width.py

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import platform
 import sys
+import time
 from pathlib import Path
 
 import torch
@@ -39,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args(argv)
 
+    cpu_start = time.process_time()
     rnnbook.setup(seed=args.seed, threads=args.threads, style=False)
     bench = datasets.forecasting_benchmark()
     runs = {}
@@ -47,10 +49,14 @@ def main(argv: list[str] | None = None) -> int:
         run = runs[cell]
         print(
             f"{cell.upper():4s} test MSE, last step {run.test_mse:.4f}  "
-            f"(val {run.history.metrics['last_step'][-1]:.4f}, {run.seconds:.1f} s)",
+            f"(val {run.history.metrics['last_step'][-1]:.4f}, {run.seconds:.1f} s, "
+            f"largest gradient norm of a step {max(run.grad_norm_max):.2f})",
             flush=True,
         )
+    cpu_seconds = time.process_time() - cpu_start
+    print(f"CPU time {cpu_seconds:.0f} s", flush=True)
     metadata = {
+        "cpu_seconds": cpu_seconds,
         "command": " ".join(
             [
                 "python scripts/train_benchmark.py",
@@ -59,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "data": "rnnbook.datasets.forecasting_benchmark() (seed 42; 7000 / 2000 / 1000 "
         "series)",
+        "recipe": dict(forecasting.RECIPE),
         "seed": args.seed,
         "threads": args.threads,
         "torch": str(torch.__version__),

@@ -58,11 +58,26 @@ def locked_dropout(x, p, training):
     return x * mask
 
 
+def unproject(lstmp):
+    W_hr = lstmp.weight_hr_l0.detach()  # (P, H)
+    lstm = nn.LSTM(
+        lstmp.input_size, lstmp.hidden_size, batch_first=True, dtype=W_hr.dtype
+    )
+    state = {k: v.detach().clone() for k, v in lstmp.state_dict().items()}
+    state["weight_hh_l0"] = state["weight_hh_l0"] @ state.pop("weight_hr_l0")
+    lstm.load_state_dict(state)
+    proj = nn.Linear(lstmp.hidden_size, lstmp.proj_size, bias=False, dtype=W_hr.dtype)
+    with torch.no_grad():
+        proj.weight.copy_(W_hr)
+    return lstm, proj
+
+
 CHECKERS = {
     "8.2": (checks.check_count_parameters, count_parameters),
     "8.3": (checks.check_deep_gru_forward, deep_gru_forward),
     "8.4": (checks.check_split_h_n, split_h_n),
     "8.6": (checks.check_locked_dropout, locked_dropout),
+    "8.7": (checks.check_unproject, unproject),
 }
 
 
@@ -211,3 +226,65 @@ def test_one_mask_for_the_whole_batch_fails(capsys):
 
     line = verdict(capsys, checks.check_locked_dropout(wrong), "❌")
     assert "same mask" in line
+
+
+def test_unproject_checker_leaves_the_global_random_stream_alone(capsys):
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    checks.check_unproject(lambda lstmp: (None, None))
+    capsys.readouterr()
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_unproject_keeping_the_projection_fails(capsys):
+    def wrong(lstmp):
+        return lstmp, nn.Linear(lstmp.proj_size, lstmp.proj_size, bias=False)
+
+    line = verdict(capsys, checks.check_unproject(wrong), "❌")
+    assert "proj_size" in line
+
+
+def test_unproject_with_a_biased_projection_fails(capsys):
+    def wrong(lstmp):
+        lstm, proj = unproject(lstmp)
+        biased = nn.Linear(lstmp.hidden_size, lstmp.proj_size, dtype=torch.float64)
+        with torch.no_grad():
+            biased.weight.copy_(proj.weight)
+            biased.bias.zero_()
+        return lstm, biased
+
+    line = verdict(capsys, checks.check_unproject(wrong), "❌")
+    assert "no bias" in line
+
+
+def test_unproject_with_the_recurrent_matrix_left_out_fails(capsys):
+    def wrong(lstmp):  # drops the recurrence: W_hh = 0
+        lstm, proj = unproject(lstmp)
+        with torch.no_grad():
+            lstm.weight_hh_l0.zero_()
+        return lstm, proj
+
+    line = verdict(capsys, checks.check_unproject(wrong), "❌")
+    assert "first step but not later" in line
+
+
+def test_unproject_with_a_transposed_projection_fails(capsys):
+    def wrong(lstmp):
+        lstm, _ = unproject(lstmp)
+        proj = nn.Linear(lstmp.proj_size, lstmp.hidden_size, bias=False)
+        return lstm, proj
+
+    line = verdict(capsys, checks.check_unproject(wrong), "❌")
+    assert "shape" in line
+
+
+def test_unproject_without_the_biases_fails(capsys):
+    def wrong(lstmp):
+        lstm, proj = unproject(lstmp)
+        with torch.no_grad():
+            lstm.bias_hh_l0.zero_()
+        return lstm, proj
+
+    line = verdict(capsys, checks.check_unproject(wrong), "❌")
+    assert "already at the first step" in line

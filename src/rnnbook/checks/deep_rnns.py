@@ -319,3 +319,82 @@ def check_locked_dropout(locked_dropout: Callable) -> bool:
             )
 
     return report("8.6", check)
+
+
+# --- Exercise 8.7: an LSTMP is an LSTM with a low-rank recurrent matrix --------------
+
+
+def check_unproject(unproject: Callable) -> bool:
+    """Exercise 8.7: ``unproject(lstmp) -> (lstm, proj)`` for a one-layer,
+    one-directional ``nn.LSTM`` with ``proj_size=P > 0`` and ``batch_first=True``:
+    ``lstm`` is a plain ``nn.LSTM`` (``proj_size=0``) with the same input and hidden
+    sizes, ``proj`` an ``nn.Linear(H, P, bias=False)``, and ``proj(lstm(x)[0])`` equals
+    ``lstmp(x)[0]`` while the two final cell states agree."""
+
+    def check():
+        for seed, (H_in, H, P) in enumerate([(3, 8, 2), (1, 6, 5), (4, 5, 1)]):
+            with torch.random.fork_rng():  # leave the caller's random stream as it was
+                torch.manual_seed(870 + seed)
+                lstmp = nn.LSTM(
+                    H_in, H, proj_size=P, batch_first=True, dtype=torch.float64
+                )
+                x = torch.randn(3, 7, H_in, dtype=torch.float64)  # (N, L, H_in)
+                # a copy for the student, who may change it
+                given = nn.LSTM(
+                    H_in, H, proj_size=P, batch_first=True, dtype=torch.float64
+                )
+            given.load_state_dict(lstmp.state_dict())
+            with torch.no_grad():
+                want_out, (_, want_c) = lstmp(x)
+            result = unproject(given)
+            where = f"(H_in={H_in}, H={H}, P={P})"
+            if not isinstance(result, (tuple, list)) or len(result) != 2:
+                raise Hint(f"return a pair (lstm, proj), got {type(result).__name__}")
+            lstm, proj = result
+            if not isinstance(lstm, nn.LSTM):
+                raise Hint(
+                    f"the first element should be an nn.LSTM, got {type(lstm).__name__}"
+                )
+            if lstm.proj_size != 0:
+                raise Hint(
+                    f"lstm {where} still has proj_size={lstm.proj_size}: build a plain "
+                    "LSTM, whose hidden state is m_t"
+                )
+            if (lstm.input_size, lstm.hidden_size) != (H_in, H):
+                raise Hint(
+                    f"lstm {where} should have input_size={H_in} and hidden_size={H}, "
+                    f"got {lstm.input_size} and {lstm.hidden_size}"
+                )
+            if lstm.num_layers != 1 or lstm.bidirectional or not lstm.batch_first:
+                raise Hint(
+                    f"lstm {where} should be one layer, one direction and batch_first, "
+                    "like the LSTMP it replaces"
+                )
+            if not isinstance(proj, nn.Linear):
+                raise Hint(
+                    f"the second element should be an nn.Linear, got "
+                    f"{type(proj).__name__}"
+                )
+            if proj.bias is not None:
+                raise Hint("the projection of an LSTMP has no bias: use bias=False")
+            expect_shape(f"proj.weight {where}", proj.weight, (P, H))
+            with torch.no_grad():
+                m, (_, c_n) = lstm(x.to(lstm.weight_ih_l0.dtype))
+                out = proj(m.to(proj.weight.dtype))  # (N, L, P)
+            out, c_n = out.double(), c_n.double()
+            expect_shape(f"proj(lstm(x)[0]) {where}", out, (3, 7, P))
+            if not torch.allclose(out[:, 0], want_out[:, 0], atol=1e-6):
+                raise Hint(
+                    f"proj(lstm(x)[0]) {where} differs from lstmp(x)[0] already at the "
+                    "first step, where h_0 = 0: check the input weights, the biases "
+                    "and proj.weight"
+                )
+            if not torch.allclose(out, want_out, atol=1e-6):
+                raise Hint(
+                    f"proj(lstm(x)[0]) {where} agrees at the first step but not later: "
+                    "the recurrent matrix must turn m_(t-1) into what lstmp's W_hh "
+                    "receives"
+                )
+            expect_close(f"lstm's final cell state {where}", c_n, want_c, atol=1e-6)
+
+    return report("8.7", check)
