@@ -9,6 +9,7 @@ import re
 import numpy as np
 import pytest
 import torch
+from single_thread import one_thread  # noqa: F401 (autouse: one CPU thread)
 
 import rnnbook.nn
 

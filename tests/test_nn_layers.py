@@ -11,6 +11,7 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from single_thread import one_thread  # noqa: F401 (autouse: one CPU thread)
 from torch.nn.utils.rnn import pack_padded_sequence
 
 import rnnbook.nn

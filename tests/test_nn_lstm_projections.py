@@ -10,6 +10,7 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from single_thread import one_thread  # noqa: F401 (autouse: one CPU thread)
 from test_nn_layers import F64, as_tuple, assert_same, check_against_torch, make_pair
 from torch.nn.utils.rnn import pack_padded_sequence
 

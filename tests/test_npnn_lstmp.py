@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from single_thread import one_thread  # noqa: F401 (autouse: one CPU thread)
 
 from rnnbook import npnn
 from rnnbook.gradcheck import check_gradients
