@@ -403,7 +403,7 @@ def test_constructor_arguments():
 
 def test_deliberate_differences_from_torch_nn():
     """Refused here, accepted by torch.nn (the class docstrings say why): a bool as a
-    size, an unknown RNNCell nonlinearity before the first call."""
+    size, an unknown RNNCell nonlinearity before the first call, a third state."""
     with pytest.raises(TypeError, match="expected num_layers to be an int, got True"):
         rnnbook.nn.RNN(3, 4, True)
     assert torch.nn.RNN(3, 4, True).num_layers is True
@@ -413,6 +413,11 @@ def test_deliberate_differences_from_torch_nn():
         rnnbook.nn.RNNCell(3, 5, nonlinearity="gelu")
     with pytest.raises(RuntimeError, match="Unknown nonlinearity: gelu"):
         torch.nn.RNNCell(3, 5, nonlinearity="gelu")(torch.zeros(2, 3))
+    # an LSTM state of three tensors: torch.nn drops the third for unbatched input
+    hx = (torch.zeros(1, 4),) * 3
+    torch.nn.LSTM(3, 4)(torch.zeros(5, 3), hx)
+    with pytest.raises(TypeError, match="lstm expects two hidden states"):
+        rnnbook.nn.LSTM(3, 4)(torch.zeros(5, 3), hx)
 
 
 def test_constructor_accepts_what_torch_nn_accepts():

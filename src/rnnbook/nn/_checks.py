@@ -33,51 +33,42 @@ def check_layer_call(layer, input, hx) -> tuple[bool, tuple | None]:
 
     Returns whether the input is batched, and ``hx`` as a tuple of states, ``(h_0,)``
     or ``(h_0, c_0)``, each ``(D*num_layers, N, H)`` (an unbatched state gets its axis
-    N = 1 here), or None."""
-    name = {"LSTM": "LSTM", "GRU": "GRU"}.get(layer.mode, "RNN")
+    N = 1 here), or None. (Every layer call runs this: the messages are built only
+    when a check fails.)"""
+    w = layer.weight_ih_l0  # its dtype and device are every parameter's
     packed = isinstance(input, PackedSequence)
-    layout = ("(N, L, {})" if layer.batch_first else "(L, N, {})").format(
-        layer.input_size
-    )
     if packed:
         x, batched = input.data, True
-        expected = f"(number of valid steps, {layer.input_size})"
         N, L = int(input.batch_sizes[0]), len(input.batch_sizes)
     else:
         if not isinstance(input, torch.Tensor):
             raise not_a_tensor("input", input)
-        expected = f"{layout} or (L, {layer.input_size})"
         if input.dim() not in (2, 3):
+            name = {"LSTM": "LSTM", "GRU": "GRU"}.get(layer.mode, "RNN")
             words = f"{name}: Expected input to be 2D or 3D, got {input.dim()}D"
             words += " tensor instead" if name == "RNN" else " instead"
-            raise shape_error(words, "input", expected, input.shape)
+            raise shape_error(words, "input", _input_shape(layer), input.shape)
         x, batched = input, input.dim() == 3
         # (N, L, H_in) if batch_first else (L, N, H_in); unbatched (L, H_in)
         N = x.shape[0 if layer.batch_first else 1] if batched else 1
         L = x.shape[1 if layer.batch_first else 0] if batched else x.shape[0]
     states = None if hx is None else _layer_states(layer, hx, batched, input, N)
-    if x.dtype != layer.weight_ih_l0.dtype:
-        raise input_dtype_error(x.dtype, layer.weight_ih_l0.dtype)
+    if x.dtype != w.dtype:
+        raise input_dtype_error(x.dtype, w.dtype)
     if packed and x.dim() != 2:
         words = f"input must have 2 dimensions, got {x.dim()}"
-        raise shape_error(words, "input", expected, x.shape)
+        raise shape_error(words, "input", _input_shape(layer, packed), x.shape)
     if x.shape[-1] != layer.input_size:
         words = (
             "input.size(-1) must be equal to input_size. "
             f"Expected {layer.input_size}, got {x.shape[-1]}"
         )
-        raise shape_error(words, "input", expected, x.shape)
+        raise shape_error(words, "input", _input_shape(layer, packed), x.shape)
     if states is not None:
         _check_layer_state_shapes(layer, states, N, batched)
-    w = layer.weight_ih_l0
     if x.device != w.device:
         ours = f"expected input on the parameters' device, {w.device}, got {x.device}"
         raise device_error("parameter", x.device, w.device, ours)
-    for s, state_name in zip(states or (), _state_names(layer.num_states)):
-        if s.device != x.device:
-            ours = f"expected {state_name} on the input's device, {x.device}"
-            ours += f", got {s.device}"
-            raise device_error("hidden", x.device, s.device, ours)
     if L == 0:
         raise ShapeError(
             "Expected sequence length to be larger than 0 in RNN; expected a sequence "
@@ -86,10 +77,21 @@ def check_layer_call(layer, input, hx) -> tuple[bool, tuple | None]:
     if states is None:
         return batched, None
     for s, state_name in zip(states, _state_names(layer.num_states)):
-        if s.dtype != layer.weight_ih_l0.dtype:
-            also = _ONEDNN_WORDS if name == "LSTM" else ""
-            raise dtype_error(state_name, s.dtype, layer.weight_ih_l0.dtype, also)
+        if s.device != x.device:
+            ours = f"expected {state_name} on the input's device, {x.device}"
+            raise device_error("hidden", x.device, s.device, f"{ours}, got {s.device}")
+        if s.dtype != w.dtype:
+            also = _ONEDNN_WORDS if layer.mode == "LSTM" else ""
+            raise dtype_error(state_name, s.dtype, w.dtype, also)
     return batched, states if batched else tuple(s.unsqueeze(1) for s in states)
+
+
+def _input_shape(layer, packed: bool = False) -> str:
+    """The input shapes a layer takes, for a message: ``(L, N, 3) or (L, 3)``."""
+    if packed:  # PackedSequence.data holds the valid steps of all sequences
+        return f"(number of valid steps, {layer.input_size})"
+    layout = "(N, L, {})" if layer.batch_first else "(L, N, {})"
+    return f"{layout.format(layer.input_size)} or (L, {layer.input_size})"
 
 
 def _state_names(num_states: int) -> tuple[str, ...]:

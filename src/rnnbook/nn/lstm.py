@@ -14,8 +14,9 @@ H_out)``: the four gates are stacked row-wise, so one matrix product computes al
 them.
 
 With projections (``proj_size`` P > 0; Sak et al. 2014, "LSTM with a recurrent
-projection layer"), the cell keeps H = ``hidden_size`` units, and what it outputs and
-feeds back is projected down to P features by ``W_hr`` ``(P, H)``:
+projection layer"; introduced in the Deep RNNs chapter), the cell keeps H =
+``hidden_size`` units, and what it outputs and feeds back is projected down to P
+features by ``W_hr`` ``(P, H)``:
 
     m_t = o_t * tanh(c_t)           (N, H): what the plain LSTM outputs as h_t
     h_t = m_t W_hr^T                (N, P)
@@ -44,22 +45,22 @@ def lstm_step(xw_t, h, c, weight_hh_T, bias_hh=None, weight_hr_T=None):
     (a layer transposes once per sequence, not at every step). The equations are in
     this module's docstring.
     """
-    gates = xw_t + h @ weight_hh_T  # (N, 4 H_out): all four pre-activations, one matmul
+    gates = xw_t + h @ weight_hh_T  # (N, 4 H): all four pre-activations, one matmul
     if bias_hh is not None:
         gates = gates + bias_hh
     # unsafe_chunk is chunk without the bookkeeping autograd keeps for pieces that might
     # later be changed in place; nothing changes them in place here, and skipping it
     # saves a few per cent of a layer's time (torch.nn's own CPU LSTM cell splits its
-    # gates the same way). 4 x (N, H_out), in the order i, f, g, o
+    # gates the same way). 4 x (N, H), in the order i, f, g, o
     a_i, a_f, a_g, a_o = gates.unsafe_chunk(4, dim=1)
     i = torch.sigmoid(a_i)  # input gate i_t
     f = torch.sigmoid(a_f)  # forget gate f_t
     g = torch.tanh(a_g)  # cell candidate g_t
     o = torch.sigmoid(a_o)  # output gate o_t
     c = f * c + i * g  # c_t = f_t * c_{t-1} + i_t * g_t
-    h = o * torch.tanh(c)  # h_t = o_t * tanh(c_t)
+    h = o * torch.tanh(c)  # h_t = o_t * tanh(c_t) (m_t with projections)
     if weight_hr_T is not None:
-        h = h @ weight_hr_T  # with projections: h_t = m_t W_hr^T, (N, P)
+        h = h @ weight_hr_T  # h_t = m_t W_hr^T, (N, P)
     return h, c
 
 
@@ -69,7 +70,9 @@ class LSTMCell(RecurrentCellBase):
     ``forward(input, hx=None)`` with ``hx = (h, c)`` returns ``(h', c')`` (equations in
     the module docstring; Introduced in the LSTM chapter). Parameters ``weight_ih (4
     H_out, H_in)``, ``weight_hh (4 H_out, H_out)``, ``bias_ih``, ``bias_hh (4 H_out,)``,
-    gates i, f, g, o.
+    gates i, f, g, o. As in ``torch.nn``, any truthy ``bias`` and sizes of 0 are
+    accepted (a ``bool`` as a size is not), and ``c`` may have another dtype than the
+    parameters (the new state then has the promoted dtype).
     """
 
     num_gates = 4

@@ -84,7 +84,11 @@ class RecurrentBase(RecurrentParameters):
         layer_input = x  # (L, N, H_in) for layer 0, (L, N, D*H_out) above
         # per state: D*num_layers tensors (N, H_out)
         finals = [[] for _ in range(self.num_states)]
+        # The last layer of a batch_first stack stacks its outputs as (N, L, H_out):
+        # the output is then contiguous, as torch.nn's, without a copy.
+        batch_major = self.batch_first and batched and lengths is None
         for layer in range(self.num_layers):
+            last = layer == self.num_layers - 1
             outputs = []
             for direction in range(D):
                 w_ih, w_hh, b_ih, b_hh, w_hr = self._params(layer, direction)
@@ -106,14 +110,21 @@ class RecurrentBase(RecurrentParameters):
                 # each (N, H_out) (c: (N, hidden_size))
                 start = tuple(s[layer * D + direction] for s in states)
                 out, final = self._run_direction(
-                    xw, start, w_hh, b_hh, w_hr, direction == 1, lengths
+                    xw,
+                    start,
+                    w_hh,
+                    b_hh,
+                    w_hr,
+                    direction == 1,
+                    lengths,
+                    time_axis=1 if last and batch_major else 0,
                 )
-                outputs.append(out)  # (L, N, H_out)
+                outputs.append(out)  # (L, N, H_out) ((N, L, H_out): see batch_major)
                 for i, s in enumerate(final):
                     finals[i].append(s)
             # (L, N, D*H_out)
             layer_input = torch.cat(outputs, dim=2) if D == 2 else outputs[0]
-            if self.training and self.dropout > 0 and layer < self.num_layers - 1:
+            if self.training and self.dropout > 0 and not last:
                 layer_input = self._dropout_between_layers(layer_input, input)
         h_n = tuple(torch.stack(f) for f in finals)  # each (D*num_layers, N, H_out)
 
@@ -124,8 +135,7 @@ class RecurrentBase(RecurrentParameters):
             output = layer_input.squeeze(1)  # (L, D*H_out)
             h_n = tuple(h.squeeze(1) for h in h_n)  # each (D*num_layers, H_out)
         elif self.batch_first:
-            # (N, L, D*H_out), contiguous as torch.nn's (so that .view() works on it)
-            output = layer_input.transpose(0, 1).contiguous()
+            output = layer_input  # (N, L, D*H_out): see batch_major
         else:
             output = layer_input  # (L, N, D*H_out)
         return output, (h_n if self.num_states == 2 else h_n[0])
@@ -147,15 +157,23 @@ class RecurrentBase(RecurrentParameters):
         return h
 
     def _run_direction(
-        self, xw, state: tuple, weight_hh, bias_hh, weight_hr, reverse: bool, lengths
+        self,
+        xw,
+        state: tuple,
+        weight_hh,
+        bias_hh,
+        weight_hr,
+        reverse: bool,
+        lengths,
+        time_axis: int = 0,
     ):
         """The loop over time for one layer and direction.
 
         ``xw`` is ``(L, N, G*H)``, the precomputed input projections; ``state`` the
         initial state. The reverse direction reads ``t = L, ..., 1``. With ``lengths``
         (packed input), sequence ``n`` is only updated while ``t < lengths[n]``, so
-        padding never enters a state. Returns the outputs ``(L, N, H_out)`` and the
-        final state.
+        padding never enters a state. Returns the outputs ``(L, N, H_out)`` (``(N, L,
+        H_out)`` if ``time_axis`` is 1) and the final state.
         """
         L = xw.shape[0]
         # Transposed once here rather than at every step inside the step function: a
@@ -178,4 +196,4 @@ class RecurrentBase(RecurrentParameters):
                 )
             state = new
             outputs[t] = state[0]  # the output at step t is h_t
-        return torch.stack(outputs), state  # (L, N, H_out)
+        return torch.stack(outputs, dim=time_axis), state  # (L, N, H_out)
