@@ -15,7 +15,9 @@ one batch, built four ways with the same weights, input and upstream gradient.
 Every case computes ``out = model(x)`` with ``x`` of shape (N, L, H_in) and ``out`` (N,
 L, H), then backpropagates a fixed upstream gradient ``dL/dout`` (as
 ``out.backward(dy)``) to all parameters. Everything is float32, the default of
-``torch.nn``.
+``torch.nn``. Configuration (p) is (b) for an LSTM with projections, ``proj_size=P``:
+there ``out`` is (N, L, P), and ``torch.nn`` has no oneDNN kernel for it (it runs
+ATen's loop over time with oneDNN on or off).
 """
 
 from __future__ import annotations
@@ -43,17 +45,25 @@ class Config:
     input_size: int  # H_in
     hidden_size: int  # H
     num_layers: int = 2
+    proj_size: int = 0  # P: an LSTM with projections (the other cells skip it)
 
     def describe(self) -> str:
+        proj = f", P={self.proj_size}" if self.proj_size else ""
         return (
             f"N={self.batch}, L={self.length}, H_in={self.input_size}, "
-            f"H={self.hidden_size}, {self.num_layers} layers"
+            f"H={self.hidden_size}{proj}, {self.num_layers} layers"
         )
+
+    def applies_to(self, cell: str) -> bool:
+        return cell == "LSTM" or not self.proj_size
 
 
 CONFIGS = {
     "a": Config("a", batch=64, length=50, input_size=1, hidden_size=20),
     "b": Config("b", batch=32, length=100, input_size=65, hidden_size=256),
+    "p": Config(
+        "p", batch=32, length=100, input_size=65, hidden_size=256, proj_size=128
+    ),
 }
 
 
@@ -123,10 +133,11 @@ def _npnn_case(
         npnn.params_from_state_dict(sd, f"_l{k}", dtype=np.float32)
         for k in range(cfg.num_layers)
     ]
-    # float32 h_0 (None means float64)
+    # float32 h_0 (None means float64): (N, P) with projections, c_0 (N, H)
     zeros = np.zeros((cfg.batch, cfg.hidden_size), dtype=np.float32)
+    h_zeros = np.zeros((cfg.batch, cfg.proj_size or cfg.hidden_size), np.float32)
     # h_0 (and c_0), and dL/dh_n
-    zero_state = (zeros, zeros) if cell == "LSTM" else zeros
+    zero_state = (h_zeros, zeros) if cell == "LSTM" else zeros
     box = {}
 
     def step():
@@ -154,11 +165,13 @@ def build_cases(
     ``notes``."""
     torch.manual_seed(seed)
     args = (cfg.input_size, cfg.hidden_size)
-    reference = getattr(torch.nn, cell)(
-        *args, num_layers=cfg.num_layers, batch_first=True
-    )
+    kwargs = dict(num_layers=cfg.num_layers, batch_first=True)
+    if cfg.proj_size:
+        kwargs["proj_size"] = cfg.proj_size
+    reference = getattr(torch.nn, cell)(*args, **kwargs)
     x = torch.randn(cfg.batch, cfg.length, cfg.input_size)  # (N, L, H_in)
-    dy = torch.randn(cfg.batch, cfg.length, cfg.hidden_size)  # dL/dout, (N, L, H)
+    # dL/dout, (N, L, H) ((N, L, P) with projections)
+    dy = torch.randn(cfg.batch, cfg.length, cfg.proj_size or cfg.hidden_size)
     cases = {
         "torch.nn": _torch_case(reference, x, dy),
         "torch.nn, oneDNN off": _torch_case(
@@ -167,9 +180,7 @@ def build_cases(
     }
     if not isinstance(modules.get("rnnbook.nn"), str):
         try:
-            ours = getattr(modules["rnnbook.nn"], cell)(
-                *args, num_layers=cfg.num_layers, batch_first=True
-            )
+            ours = getattr(modules["rnnbook.nn"], cell)(*args, **kwargs)
             ours.load_state_dict(reference.state_dict())
             cases["rnnbook.nn"] = _torch_case(ours, x, dy)
         except Exception as err:  # noqa: BLE001 - a module that is not finished: say so, go on

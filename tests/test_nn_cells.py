@@ -7,6 +7,7 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from single_thread import one_thread  # noqa: F401 (autouse: one CPU thread)
 
 import rnnbook.nn
 

@@ -9,6 +9,7 @@ import re
 import numpy as np
 import pytest
 import torch
+from single_thread import one_thread  # noqa: F401 (autouse: one CPU thread)
 
 import rnnbook.nn
 
@@ -156,6 +157,14 @@ def _state(kind, shape, dtype=torch.float32):
     return (h, h.clone()) if kind.startswith("LSTM") else h
 
 
+def _meta_state(kind, shape):
+    return (
+        tuple(h.to("meta") for h in _state(kind, shape))
+        if kind.startswith("LSTM")
+        else _state(kind, shape).to("meta")
+    )
+
+
 def _numpy_state(kind, shape):
     h = np.zeros(shape, dtype=np.float32)
     return (h, h.copy()) if kind.startswith("LSTM") else h
@@ -198,6 +207,21 @@ BAD_LAYER_INPUT = [
         "a tuple of three states",
         lambda k: (torch.zeros(5, 2, 3), (torch.zeros(1, 2, 4),) * 3),
     ),
+    ("4-D state", lambda k: (torch.zeros(5, 2, 3), _state(k, (1, 1, 2, 4)))),
+    (
+        "unbatched input, state with another hidden size",
+        lambda k: (torch.zeros(5, 3), _state(k, (1, 5))),
+    ),
+    (
+        "integer state",
+        lambda k: (torch.zeros(5, 2, 3), _state(k, (1, 2, 4), torch.int64)),
+    ),
+    ("unbatched sequence of length 0", lambda k: (torch.zeros(0, 3),)),
+    ("input on another device", lambda k: (torch.zeros(5, 2, 3, device="meta"),)),
+    (
+        "state on another device",
+        lambda k: (torch.zeros(5, 2, 3), _meta_state(k, (1, 2, 4))),
+    ),
 ]
 # An LSTM's state is a pair (h_0, c_0); for RNN and GRU these are other mistakes (or no
 # mistake).
@@ -209,11 +233,18 @@ BAD_LSTM_STATE = [
         "a list of two tensors, the second a list",
         (torch.zeros(5, 2, 3), (torch.zeros(1, 2, 4), [0.0])),
     ),
+    ("a (2, 2, 4) tensor", (torch.zeros(5, 2, 3), torch.zeros(2, 2, 4))),
+    ("(h_0, None)", (torch.zeros(5, 2, 3), (torch.zeros(1, 2, 4), None))),
+    ("a dict", (torch.zeros(5, 2, 3), {})),
+    ("an empty list", (torch.zeros(5, 2, 3), [])),
 ]
 BAD_LSTM_CELL_STATE = [
     ("one tensor instead of (h, c)", (torch.zeros(2, 3), torch.zeros(2, 4))),
     ("a tuple of one tensor", (torch.zeros(2, 3), (torch.zeros(2, 4),))),
     ("a tuple of three tensors", (torch.zeros(2, 3), (torch.zeros(2, 4),) * 3)),
+    ("a number", (torch.zeros(2, 3), 0.0)),
+    ("(h, None)", (torch.zeros(2, 3), (torch.zeros(2, 4), None))),
+    ("a (2, 2, 4) tensor", (torch.zeros(2, 3), torch.zeros(2, 2, 4))),
 ]
 BAD_CELL_INPUT = [
     ("3-D input", lambda k: (torch.zeros(2, 5, 3),)),
@@ -230,6 +261,10 @@ BAD_CELL_INPUT = [
     ("NumPy input", lambda k: (np.zeros((2, 3), dtype=np.float32),)),
     ("NumPy state", lambda k: (torch.zeros(2, 3), _numpy_state(k, (2, 4)))),
     ("a number as state", lambda k: (torch.zeros(2, 3), 0.0)),
+    ("4-D state", lambda k: (torch.zeros(2, 3), _state(k, (2, 1, 1, 4)))),
+    ("1-D state for batched input", lambda k: (torch.zeros(2, 3), _state(k, (4,)))),
+    ("2-D state for unbatched input", lambda k: (torch.zeros(3), _state(k, (1, 4)))),
+    ("integer input", lambda k: (torch.zeros(2, 3, dtype=torch.int64),)),
 ]
 
 
@@ -261,46 +296,133 @@ def test_errors_are_also_what_torch_nn_raises(kind):
             what,
             str(ours.value),
         )
+        # torch's words (up to the list of signatures of an argument error)
+        words = str(theirs.value).split(" - got ")[0]
+        assert words in str(ours.value), (kind, what, words, str(ours.value))
 
 
 def test_constructor_arguments():
-    with pytest.raises(NotImplementedError, match="proj_size=0, got proj_size=2"):
-        rnnbook.nn.LSTM(3, 5, proj_size=2)
-    for bad in (-1, 5, 6):  # what torch.nn refuses with a ValueError, so do we
-        with pytest.raises(
-            ValueError, match=f"0 <= proj_size < hidden_size = 5, got proj_size={bad}"
-        ):
-            rnnbook.nn.LSTM(3, 5, proj_size=bad)
-        with pytest.raises(ValueError):
-            torch.nn.LSTM(3, 5, proj_size=bad)
-    with pytest.raises(
-        ValueError, match="expected nonlinearity 'tanh' or 'relu', got 'sigmoid'"
-    ):
-        rnnbook.nn.RNN(3, 5, nonlinearity="sigmoid")
-    with pytest.raises(ValueError, match="expected nonlinearity"):
+    """What torch.nn refuses, refused with torch's class and words, then ours."""
+    cases = [
+        (
+            "RNN",
+            (3, 5),
+            {"nonlinearity": "sigmoid"},
+            ValueError,
+            "Unknown nonlinearity 'sigmoid'. Select from 'tanh' or 'relu'.",
+        ),
+        (
+            "GRU",
+            (3, 5, 2),
+            {"dropout": 1.5},
+            ValueError,
+            r"dropout should be a number in range \[0, 1\] representing the "
+            r"probability of an element being zeroed; got dropout=1.5",
+        ),
+        (
+            "RNN",
+            (3, 0),
+            {},
+            ValueError,
+            "hidden_size must be greater than zero; got hidden_size=0",
+        ),
+        (
+            "LSTM",
+            (3, 4),
+            {"num_layers": 0},
+            ValueError,
+            "num_layers must be greater than zero",
+        ),
+        (
+            "LSTM",
+            (3.0, 4),
+            {},
+            TypeError,
+            "input_size should be of type int, got: float; expected input_size to be "
+            "an int, got 3.0",
+        ),
+        (
+            "GRU",
+            (3, 4),
+            {"bias": 1},
+            TypeError,
+            "bias should be of type bool, got: int",
+        ),
+        (
+            "LSTM",
+            (3, 4),
+            {"num_layers": 2.0},
+            TypeError,
+            "'float' object cannot be interpreted as an integer",
+        ),
+        (
+            "LSTM",
+            (3, 5),
+            {"proj_size": -1},
+            ValueError,
+            "proj_size should be a positive integer or zero to disable projections",
+        ),
+        (
+            "LSTM",
+            (3, 5),
+            {"proj_size": 5},
+            ValueError,
+            "proj_size has to be smaller than hidden_size; got proj_size=5, "
+            "hidden_size=5",
+        ),
+        ("LSTM", (3, 5), {"proj_size": 2.0}, TypeError, "must be tuple of ints"),
+        (
+            "RNN",
+            (3, 5),
+            {"proj_size": 2},
+            ValueError,
+            "proj_size argument is only supported for LSTM, not RNN or GRU",
+        ),
+        (
+            "GRU",
+            (3, 5),
+            {"proj_size": 0},
+            ValueError,
+            "proj_size argument is only supported for LSTM",
+        ),
+        (
+            "RNNCell",
+            (3, -1),
+            {},
+            RuntimeError,
+            re.escape("Trying to create tensor with negative dimension -1: [-1, 3]"),
+        ),
+        ("LSTMCell", (3.0, 4), {}, TypeError, "must be tuple of ints"),
+    ]
+    for kind, args, kwargs, error, words in cases:
+        with pytest.raises(error, match=words):
+            getattr(rnnbook.nn, kind)(*args, **kwargs)
+        with pytest.raises(error, match=words.split("; ")[0]):  # torch's own words
+            getattr(torch.nn, kind)(*args, **kwargs)
+
+
+def test_deliberate_differences_from_torch_nn():
+    """Refused here, accepted by torch.nn (the class docstrings say why): a bool as a
+    size, an unknown RNNCell nonlinearity before the first call, a third state."""
+    with pytest.raises(TypeError, match="expected num_layers to be an int, got True"):
+        rnnbook.nn.RNN(3, 4, True)
+    assert torch.nn.RNN(3, 4, True).num_layers is True
+    with pytest.raises(TypeError, match="expected input_size to be an int, got True"):
+        rnnbook.nn.GRUCell(True, 4)
+    with pytest.raises(ValueError, match="Unknown nonlinearity: gelu"):
         rnnbook.nn.RNNCell(3, 5, nonlinearity="gelu")
-    with pytest.raises(
-        ValueError, match=r"expected dropout to be a number in \[0, 1\].*got 1.5"
-    ):
-        rnnbook.nn.GRU(3, 5, num_layers=2, dropout=1.5)
-    with pytest.raises(ValueError, match="expected hidden_size > 0, got 0"):
-        rnnbook.nn.RNN(3, 0)
-    with pytest.raises(TypeError, match="expected input_size to be an int, got float"):
-        rnnbook.nn.LSTMCell(3.0, 4)
-    with pytest.raises(
-        TypeError, match="expected bidirectional to be a bool, got 'yes'"
-    ):
-        rnnbook.nn.GRU(3, 4, bidirectional="yes")
-    with pytest.raises(ValueError, match="expected num_layers > 0, got 0"):
-        rnnbook.nn.LSTM(3, 4, num_layers=0)
+    with pytest.raises(RuntimeError, match="Unknown nonlinearity: gelu"):
+        torch.nn.RNNCell(3, 5, nonlinearity="gelu")(torch.zeros(2, 3))
+    # an LSTM state of three tensors: torch.nn drops the third for unbatched input
+    hx = (torch.zeros(1, 4),) * 3
+    torch.nn.LSTM(3, 4)(torch.zeros(5, 3), hx)
+    with pytest.raises(TypeError, match="lstm expects two hidden states"):
+        rnnbook.nn.LSTM(3, 4)(torch.zeros(5, 3), hx)
 
 
 def test_constructor_accepts_what_torch_nn_accepts():
-    """NumPy integers as sizes, and bidirectional given as 0 or 1, as torch.nn allows;
-    but not a bool as a size (``RNN(3, 4, True)`` means ``num_layers=True``, surely a
-    slip)."""
-    import numpy as np
-
+    """NumPy integers as sizes; any value as bidirectional (only its truth counts), as
+    in torch.nn; for the cells any bias and sizes of 0."""
     lstm = rnnbook.nn.LSTM(
         np.int64(3), np.int64(4), num_layers=np.int64(2), bidirectional=1
     )
@@ -308,17 +430,44 @@ def test_constructor_accepts_what_torch_nn_accepts():
         3,
         4,
         2,
-        True,
+        1,
     )
     assert type(lstm.num_layers) is int and "weight_hh_l1_reverse" in dict(
         lstm.named_parameters()
     )
     assert rnnbook.nn.GRUCell(np.int32(3), 4).weight_ih.shape == (12, 3)
-    assert rnnbook.nn.RNN(3, 4, bidirectional=0).bidirectional is False
-    with pytest.raises(TypeError, match="expected num_layers to be an int, got bool"):
-        rnnbook.nn.RNN(3, 4, True)
-    with pytest.raises(TypeError, match="expected bidirectional to be a bool, got 2"):
-        rnnbook.nn.GRU(3, 4, bidirectional=2)
+    assert not rnnbook.nn.RNN(3, 4, bidirectional=0).bidirectional
+    for value in ("yes", 2, None, []):  # truthy or falsy, kept as given like torch.nn
+        ours, theirs = (
+            rnnbook.nn.GRU(3, 4, bidirectional=value),
+            torch.nn.GRU(3, 4, bidirectional=value),
+        )
+        assert repr(ours) == repr(theirs)
+        assert [n for n, _ in ours.named_parameters()] == [
+            n for n, _ in theirs.named_parameters()
+        ]
+    for kind in ["RNNCell", "GRUCell", "LSTMCell"]:
+        for bias in ("relu", 0, None, 1.0):
+            ours = getattr(rnnbook.nn, kind)(10, 20, bias)
+            theirs = getattr(torch.nn, kind)(10, 20, bias)
+            assert repr(ours) == repr(theirs)
+            assert (ours.bias_ih is None) == (theirs.bias_ih is None)
+        for sizes in [(10, 0), (0, 5), (0, 0)]:
+            cell = getattr(rnnbook.nn, kind)(*sizes)
+            x = torch.randn(3, sizes[0])
+            out = as_tuple(cell(x, None))
+            assert out[0].shape == as_tuple(getattr(torch.nn, kind)(*sizes)(x))[0].shape
+
+
+def test_lstm_cell_takes_a_cell_state_of_another_dtype_as_torch_does():
+    cell, ref = rnnbook.nn.LSTMCell(3, 4), torch.nn.LSTMCell(3, 4)
+    ref.load_state_dict(cell.state_dict())
+    x, h = torch.randn(2, 3), torch.randn(2, 4)
+    for dtype in (torch.float64, torch.float16, torch.int64):
+        c = torch.randn(2, 4).to(dtype)
+        ours, theirs = cell(x, (h, c)), ref(x, (h, c))
+        assert [t.dtype for t in ours] == [t.dtype for t in theirs]
+        torch.testing.assert_close(ours, theirs)
 
 
 def test_proj_size_zero_is_accepted_and_positional_order_is_torchs():
@@ -333,6 +482,38 @@ def test_proj_size_zero_is_accepted_and_positional_order_is_torchs():
         False,
         True,
     )
+
+
+@pytest.mark.parametrize("kind", ["RNN", "GRU", "LSTM"])
+def test_packed_input_errors_are_torchs(kind):
+    """Packed input: the class and the words of torch.nn. (torch.nn.LSTM checks
+    nothing of packed input and fails inside its C++ code with words that do not name
+    the mistake, such as "mat1 and mat2 shapes cannot be multiplied" or "got an
+    incorrect number of RNN parameters": there, only the class is compared, and ours
+    are the words torch.nn uses for the same mistake elsewhere.)"""
+    from torch.nn.utils.rnn import pack_padded_sequence
+
+    lengths = torch.tensor([5, 3, 2])
+    packed = pack_padded_sequence(torch.zeros(5, 3, 3), lengths)
+    unsorted = pack_padded_sequence(
+        torch.zeros(5, 3, 3), torch.tensor([2, 5, 3]), enforce_sorted=False
+    )
+    cases = [
+        (pack_padded_sequence(torch.zeros(5, 3, 7), lengths), None),
+        (
+            pack_padded_sequence(torch.zeros(5, 3, 3, dtype=torch.float64), lengths),
+            None,
+        ),
+    ]
+    if kind != "LSTM":
+        cases += [(packed, torch.zeros(1, 2, 4)), (packed, torch.zeros(3, 4))]
+        cases += [(packed, 0.0), (unsorted, 0.0)]
+    for args in cases:
+        with pytest.raises(Exception) as theirs:
+            getattr(torch.nn, kind)(3, 4)(*args)
+        with pytest.raises(theirs.type) as ours:
+            getattr(rnnbook.nn, kind)(3, 4)(*args)
+        assert kind == "LSTM" or str(theirs.value) in str(ours.value)
 
 
 def test_packed_input_must_have_two_dimensional_data():

@@ -11,6 +11,7 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from single_thread import one_thread  # noqa: F401 (autouse: one CPU thread)
 from torch.nn.utils.rnn import pack_padded_sequence
 
 import rnnbook.nn
@@ -73,7 +74,10 @@ def check_against_torch(
     nonlinearity="tanh",
     mine_first=False,
     seed=0,
+    proj_size=0,
 ):
+    """Outputs, final states and all gradients of one configuration, against torch.nn
+    (``proj_size``: an LSTM with projections)."""
     kwargs = dict(
         input_size=H_in,
         hidden_size=H,
@@ -84,20 +88,25 @@ def check_against_torch(
     )
     if kind == "RNN":
         kwargs["nonlinearity"] = nonlinearity
+    if proj_size:
+        kwargs["proj_size"] = proj_size
     ref, mine = make_pair(kind, mine_first=mine_first, seed=seed, **kwargs)
     g = torch.Generator().manual_seed(seed + 1)
     D = 2 if bidirectional else 1
-    if batched:
-        shape = (N, L, H_in) if batch_first else (L, N, H_in)
-        state_shape = (D * num_layers, N, H)
-    else:
-        shape, state_shape = (L, H_in), (D * num_layers, H)
+    shape = ((N, L, H_in) if batch_first else (L, N, H_in)) if batched else (L, H_in)
+    # h has proj_size features with projections; c (LSTM) always H
+    sizes = [proj_size or H, H][: 2 if kind == "LSTM" else 1]
     x = torch.randn(shape, generator=g, dtype=F64, requires_grad=True)
     hx = None
     if with_state:
         states = [
-            torch.randn(state_shape, generator=g, dtype=F64, requires_grad=True)
-            for _ in range(2 if kind == "LSTM" else 1)
+            torch.randn(
+                (D * num_layers, N, size) if batched else (D * num_layers, size),
+                generator=g,
+                dtype=F64,
+                requires_grad=True,
+            )
+            for size in sizes
         ]
         hx = tuple(states) if kind == "LSTM" else states[0]
     ref_out, ref_grads = run_and_grad(ref, x, hx, seed)

@@ -9,6 +9,7 @@ import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from single_thread import one_thread  # noqa: F401 (autouse: one CPU thread)
 
 from rnnbook import npnn
 from rnnbook.gradcheck import check_gradients

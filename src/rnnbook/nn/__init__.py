@@ -12,15 +12,25 @@ differentiates (no cuDNN, no fused kernels).
 - ``gru.py``   the GRU (GRU chapter)
 - ``recurrent.py`` layers: the loop over time, stacking, directions (Deep and
   Bidirectional RNNs chapters)
+- ``parameters.py`` the parameters of a layer, named and initialised as in ``torch.nn``
 - ``cell.py``  what the three cells share
 - ``packing.py`` ``PackedSequence`` input (Task types chapter)
-- ``_checks.py`` input checks; bad input raises ``ShapeError`` (a ``ValueError``),
-  ``DtypeError``, ``NotATensorError`` or ``StateStructureError`` (each a ``TypeError``),
-  each also an instance of what ``torch.nn`` raises for the same mistake, with a message
-  naming the expected and the received shape, dtype or type
+- ``_config.py`` the constructors' arguments, checked as ``torch.nn`` checks them
+- ``_checks.py`` what a call checks, in ``torch.nn``'s order; bad input raises
+  ``ShapeError`` (a ``ValueError``), ``DtypeError``, ``NotATensorError`` or
+  ``StateStructureError`` (each a ``TypeError``), each also an instance of what
+  ``torch.nn`` raises for the same mistake (``_errors.py``), with a message that starts
+  with ``torch.nn``'s words and names the expected and the received shape, dtype or
+  type
+
+The LSTM supports projections (``proj_size``, Sak et al. 2014) as ``torch.nn.LSTM``
+does. Where the modules deliberately differ from ``torch.nn`` (sizes given as ``bool``,
+an ``RNNCell`` nonlinearity refused when the cell is built), the class docstrings say
+so and why.
 """
 
-from rnnbook.nn._checks import (
+from rnnbook.nn._errors import (
+    DeviceError,
     DtypeError,
     NotATensorError,
     ShapeError,
@@ -44,4 +54,5 @@ __all__ = [
     "DtypeError",
     "NotATensorError",
     "StateStructureError",
+    "DeviceError",
 ]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import torch
 
+from rnnbook.nn import _config
 from rnnbook.nn.cell import RecurrentCellBase
 from rnnbook.nn.recurrent import RecurrentBase
 
@@ -48,11 +49,13 @@ class GRUCell(RecurrentCellBase):
     ``forward(input, hx=None)`` returns ``h'`` (equations in the module docstring;
     Introduced in the GRU chapter). Parameters ``weight_ih (3 H_out, H_in)``,
     ``weight_hh (3 H_out, H_out)``, ``bias_ih``, ``bias_hh (3 H_out,)``, gates r, z, n.
+    Accepts what ``torch.nn.GRUCell`` accepts (any truthy ``bias``, sizes of 0), but
+    not a ``bool`` as a size.
     """
 
     num_gates = 3
 
-    def _step(self, xw_t, state, weight_hh_T, bias_hh):
+    def _step(self, xw_t, state, weight_hh_T, bias_hh, weight_hr_T):
         return (gru_step(xw_t, state[0], weight_hh_T, bias_hh),)
 
 
@@ -72,6 +75,10 @@ class GRU(RecurrentBase):
 
     ``forward(input, hx=None) -> (output, h_n)``; see ``RecurrentBase.forward`` for
     shapes.
+
+    Accepts and refuses what ``torch.nn.GRU`` does, with the same exceptions, except
+    for sizes (NumPy integers accepted, ``bool`` refused), as ``rnnbook.nn.RNN``
+    explains. ``proj_size`` raises a ``ValueError``, as in ``torch.nn``.
     """
 
     num_gates = 3
@@ -79,5 +86,32 @@ class GRU(RecurrentBase):
     mode = "GRU"
     fold_bias_hh = False  # b_hn is multiplied by r_t, so b_hh stays inside the step
 
-    def _step(self, xw_t, state, weight_hh_T, bias_hh):
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        device=None,
+        dtype=None,
+        *,
+        proj_size=None,
+    ) -> None:
+        _config.refuse_proj_size(proj_size)
+        super().__init__(
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            device=device,
+            dtype=dtype,
+        )
+
+    def _step(self, xw_t, state, weight_hh_T, bias_hh, weight_hr_T):
         return (gru_step(xw_t, state[0], weight_hh_T, bias_hh),)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import torch
 
-from rnnbook.nn import _checks
+from rnnbook.nn import _config
 from rnnbook.nn.cell import RecurrentCellBase
 from rnnbook.nn.recurrent import RecurrentBase
 
@@ -40,6 +40,11 @@ class RNNCell(RecurrentCellBase):
     ``h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)`` (or relu). Introduced in the
     vanilla RNN chapter. Parameters ``weight_ih (H_out, H_in)``, ``weight_hh (H_out,
     H_out)``, ``bias_ih (H_out,)``, ``bias_hh (H_out,)``.
+
+    Accepts what ``torch.nn.RNNCell`` accepts (any truthy ``bias``, sizes of 0), with
+    two deliberate differences: a ``nonlinearity`` other than 'tanh' or 'relu' is
+    refused at once (``torch.nn`` builds the cell and fails at its first call, far from
+    the mistake), and so is a ``bool`` as a size (``torch.nn`` reads ``True`` as 1).
     """
 
     num_gates = 1
@@ -53,11 +58,11 @@ class RNNCell(RecurrentCellBase):
         device=None,
         dtype=None,
     ) -> None:
-        _checks.check_nonlinearity(nonlinearity)
+        _config.check_nonlinearity(nonlinearity, cell=True)
         super().__init__(input_size, hidden_size, bias, device=device, dtype=dtype)
         self.nonlinearity = nonlinearity
 
-    def _step(self, xw_t, state, weight_hh_T, bias_hh):
+    def _step(self, xw_t, state, weight_hh_T, bias_hh, weight_hr_T):
         return (rnn_step(xw_t, state[0], weight_hh_T, bias_hh, self.nonlinearity),)
 
 
@@ -83,6 +88,12 @@ class RNN(RecurrentBase):
 
     ``forward(input, hx=None) -> (output, h_n)``; see ``RecurrentBase.forward`` for
     shapes.
+
+    Accepts and refuses what ``torch.nn.RNN`` does, with the same exceptions (messages
+    start with torch's words), except that sizes may be NumPy integers but not ``bool``
+    (``torch.nn`` refuses the former and reads ``RNN(3, 4, True)`` as ``num_layers=1``,
+    surely a slip for ``bias=True``). ``proj_size`` raises a ``ValueError``, as in
+    ``torch.nn``: only the LSTM has projections.
     """
 
     num_gates = 1
@@ -100,8 +111,11 @@ class RNN(RecurrentBase):
         bidirectional: bool = False,
         device=None,
         dtype=None,
+        *,
+        proj_size=None,
     ) -> None:
-        _checks.check_nonlinearity(nonlinearity)
+        _config.refuse_proj_size(proj_size)
+        _config.check_nonlinearity(nonlinearity)
         super().__init__(
             input_size,
             hidden_size,
@@ -117,5 +131,5 @@ class RNN(RecurrentBase):
         # as torch.nn.RNN.mode
         self.mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
 
-    def _step(self, xw_t, state, weight_hh_T, bias_hh):
+    def _step(self, xw_t, state, weight_hh_T, bias_hh, weight_hr_T):
         return (rnn_step(xw_t, state[0], weight_hh_T, bias_hh, self.nonlinearity),)

@@ -1,22 +1,26 @@
 """The small network of the BPTT chapter: a tanh RNN, a softmax output at every step,
 and cross-entropy summed over the steps, with its gradients written as sums over time.
 
-    z_t = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh      h_t = tanh(z_t)
+    a_t = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh      h_t = tanh(a_t)
     ŷ_t = h_t W_hy^T + b_y                               p_t = softmax(ŷ_t)
     ℒ   = Σ_t ℒ_t,   ℒ_t = -log p_t[y_t]
 
-Gradients (each parameter is used at every step, so its gradient is a sum over t)::
+with a_t the pre-activation. Gradients (each parameter is used at every step, so its
+gradient is a sum over t)::
 
-    dℒ/dŷ_t  = p_t - onehot(y_t)
-    dℒ/dW_hy = Σ_t (dℒ/dŷ_t)^T h_t                 dℒ/db_y = Σ_t dℒ/dŷ_t
-    dℒ/dW_hh = Σ_t Σ_{k≤t} (∂ℒ_t/∂z_k)^T h_{k-1}   (likewise W_ih with x_k, b_ih, b_hh)
-    ∂ℒ_t/∂z_k = ∂ℒ_t/∂h_k ⊙ (1 - h_k^2),   ∂ℒ_t/∂h_{k-1} = ∂ℒ_t/∂z_k W_hh,
-    ∂ℒ_t/∂h_t = dℒ/dŷ_t W_hy
+    ∂ℒ/∂ŷ_t  = p_t - onehot(y_t)
+    ∂ℒ/∂W_hy = Σ_t (∂ℒ/∂ŷ_t)^T h_t                 ∂ℒ/∂b_y = Σ_t ∂ℒ/∂ŷ_t
+    ∂ℒ/∂W_hh = Σ_t Σ_{k≤t} (∂ℒ_t/∂a_k)^T h_{k-1}   (likewise W_ih with x_k, b_ih, b_hh)
+    ∂ℒ_t/∂a_k = ∂ℒ_t/∂h_k ⊙ (1 - h_k^2),   ∂ℒ_t/∂h_{k-1} = ∂ℒ_t/∂a_k W_hh,
+    ∂ℒ_t/∂h_t = ∂ℒ/∂ŷ_t W_hy
+
+Summed over t ≥ k, the terms ∂ℒ_t/∂a_k make δ_k = ∂ℒ/∂a_k, so that ∂ℒ/∂W_hh =
+Σ_k δ_k^T h_{k-1}.
 
 :meth:`SoftmaxRNN.loss_and_grads_naive` evaluates that double sum literally, in O(L^2);
-:meth:`SoftmaxRNN.loss_and_grads` regroups it by k and carries dℒ/dh_k = Σ_{t≥k}
-∂ℒ_t/∂h_k backwards (``dh_next``), in O(L). Both give the same numbers. Introduced in
-the BPTT chapter.
+:meth:`SoftmaxRNN.loss_and_grads` regroups it by k and carries ∂ℒ/∂h_k = Σ_{t≥k}
+∂ℒ_t/∂h_k backwards (``dh_next``), in O(L), with δ_k = ∂ℒ/∂h_k ⊙ (1 - h_k^2). Both give
+the same numbers. Introduced in the BPTT chapter.
 """
 
 from __future__ import annotations
@@ -166,14 +170,14 @@ class SoftmaxRNN:
         p = self._params()
         logits, h_last, (hs, rnn_cache) = self.forward(inputs, h0)
         self._targets(targets, logits)
-        # dℒ/dŷ_t = p_t - onehot(y_t)
+        # ∂ℒ/∂ŷ_t = p_t - onehot(y_t)
         loss, dy = softmax_cross_entropy(logits, targets, reduction="sum")
         grads_y = {
-            # Σ_t (dℒ/dŷ_t)^T h_t, (K, H)
+            # Σ_t (∂ℒ/∂ŷ_t)^T h_t, (K, H)
             "weight_hy": np.einsum("ntk,nth->kh", dy, hs),
-            "bias_y": dy.sum(axis=(0, 1)),  # Σ_t dℒ/dŷ_t, (K,)
+            "bias_y": dy.sum(axis=(0, 1)),  # Σ_t ∂ℒ/∂ŷ_t, (K,)
         }
-        # ∂ℒ_t/∂h_t = dℒ/dŷ_t W_hy: the loss at step t only, (N, L, H)
+        # ∂ℒ_t/∂h_t = ∂ℒ/∂ŷ_t W_hy: the loss at step t only, (N, L, H)
         dhs = dy @ p["weight_hy"]
         # adds dh_next = Σ_{s>t} ∂ℒ_s/∂h_t; sums over t
         _, _, grads = rnn_backward(dhs, rnn_cache)
@@ -199,12 +203,12 @@ class SoftmaxRNN:
             grads["weight_hy"] += dy[:, t].T @ hs[:, t]  # (∂ℒ_t/∂ŷ_t)^T h_t
             grads["bias_y"] += dy[:, t].sum(axis=0)
             dh = dy[:, t] @ p["weight_hy"]  # ∂ℒ_t/∂h_t
-            # the paths from ℒ_t back to z_k, k = t, t-1, ..., 1
+            # the paths from ℒ_t back to a_k, k = t, t-1, ..., 1
             for k in range(t, -1, -1):
-                dz = dh * (1.0 - hs[:, k] ** 2)  # ∂ℒ_t/∂z_k = ∂ℒ_t/∂h_k ⊙ (1 - h_k^2)
-                grads["weight_ih"] += dz.T @ x[:, k]  # (∂ℒ_t/∂z_k)^T x_k
-                grads["weight_hh"] += dz.T @ h_prev[:, k]  # (∂ℒ_t/∂z_k)^T h_{k-1}
-                grads["bias_ih"] += dz.sum(axis=0)
-                grads["bias_hh"] += dz.sum(axis=0)
-                dh = dz @ p["weight_hh"]  # ∂ℒ_t/∂h_{k-1} = ∂ℒ_t/∂z_k W_hh
+                da = dh * (1.0 - hs[:, k] ** 2)  # ∂ℒ_t/∂a_k = ∂ℒ_t/∂h_k ⊙ (1 - h_k^2)
+                grads["weight_ih"] += da.T @ x[:, k]  # (∂ℒ_t/∂a_k)^T x_k
+                grads["weight_hh"] += da.T @ h_prev[:, k]  # (∂ℒ_t/∂a_k)^T h_{k-1}
+                grads["bias_ih"] += da.sum(axis=0)
+                grads["bias_hh"] += da.sum(axis=0)
+                dh = da @ p["weight_hh"]  # ∂ℒ_t/∂h_{k-1} = ∂ℒ_t/∂a_k W_hh
         return loss, grads, h_last

@@ -2,15 +2,15 @@
 
 Forward, for one step (vectors are rows, as in PyTorch)::
 
-    z_t = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh
-    h_t = tanh(z_t)            (or relu(z_t))
+    a_t = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh      the pre-activation
+    h_t = tanh(a_t)            (or relu(a_t))
 
-Backward, given dL/dh_t (the loss's gradient that reaches h_t)::
+Backward, given ∂ℒ/∂h_t (the loss's gradient that reaches h_t), with δ_t = ∂ℒ/∂a_t::
 
-    dL/dz_t     = dL/dh_t ⊙ (1 - h_t^2)            (relu: dL/dh_t ⊙ [z_t > 0])
-    dL/dW_ih   += (dL/dz_t)^T x_t                   dL/dW_hh += (dL/dz_t)^T h_{t-1}
-    dL/db_ih   += Σ_n dL/dz_t                       dL/db_hh += Σ_n dL/dz_t
-    dL/dx_t     = dL/dz_t W_ih                      dL/dh_{t-1} = dL/dz_t W_hh
+    δ_t         = ∂ℒ/∂h_t ⊙ (1 - h_t^2)            (relu: ∂ℒ/∂h_t ⊙ [a_t > 0])
+    ∂ℒ/∂W_ih   += δ_t^T x_t                         ∂ℒ/∂W_hh += δ_t^T h_{t-1}
+    ∂ℒ/∂b_ih   += Σ_n δ_t                           ∂ℒ/∂b_hh += Σ_n δ_t
+    ∂ℒ/∂x_t     = δ_t W_ih                          ∂ℒ/∂h_{t-1} = δ_t W_hh
 
 The forward pass is introduced in the vanilla RNN chapter, the backward pass in the BPTT
 chapter ("Unrolling and backpropagation through time").
@@ -53,38 +53,39 @@ def rnn_cell_forward(x, h_prev, params, nonlinearity: str = "tanh"):
     N = check_step_input(x, H_in)
     h_prev = check_state(h_prev, N, H, "h_prev", x.dtype)
     W_ih, W_hh = params["weight_ih"], params["weight_hh"]
-    # z_t, (N, H)
-    z = x @ W_ih.T + params["bias_ih"] + h_prev @ W_hh.T + params["bias_hh"]
-    # h_t = f(z_t), (N, H)
-    h = np.tanh(z) if nonlinearity == "tanh" else np.maximum(z, 0.0)
-    cache = (x, h_prev, z, h, W_ih, W_hh, nonlinearity)
+    # a_t, the pre-activation, (N, H)
+    a = x @ W_ih.T + params["bias_ih"] + h_prev @ W_hh.T + params["bias_hh"]
+    # h_t = f(a_t), (N, H)
+    h = np.tanh(a) if nonlinearity == "tanh" else np.maximum(a, 0.0)
+    cache = (x, h_prev, a, h, W_ih, W_hh, nonlinearity)
     return h, cache
 
 
 def rnn_cell_backward(dh, cache):
     """Backward through one RNN step.
 
-    Args: dh (N, H), the gradient dL/dh_t of a scalar loss with respect to this step's
+    Args: dh (N, H), the gradient ∂ℒ/∂h_t of a scalar loss with respect to this step's
     output (everything that reaches h_t: from the output at t and from step t+1).
-    Returns ``(dx, dh_prev, grads)``: dL/dx_t (N, H_in), dL/dh_{t-1} (N, H), and a dict
+    Returns ``(dx, dh_prev, grads)``: ∂ℒ/∂x_t (N, H_in), ∂ℒ/∂h_{t-1} (N, H), and a dict
     with this step's contribution to the gradients of ``weight_ih``, ``weight_hh``,
     ``bias_ih``, ``bias_hh``. Introduced in the BPTT chapter.
     """
-    x, h_prev, z, h, W_ih, W_hh, nonlinearity = cache
+    x, h_prev, a, h, W_ih, W_hh, nonlinearity = cache
     check_grad(dh, h.shape, "dh")
     if nonlinearity == "tanh":
-        dz = dh * (1.0 - h**2)  # dL/dz_t = dL/dh_t ⊙ tanh'(z_t), tanh' = 1 - h_t^2
+        delta = dh * (1.0 - h**2)  # δ_t = ∂ℒ/∂h_t ⊙ tanh'(a_t), tanh' = 1 - h_t^2
     else:
-        dz = dh * (z > 0)  # dL/dz_t = dL/dh_t ⊙ [z_t > 0]
+        delta = dh * (a > 0)  # δ_t = ∂ℒ/∂h_t ⊙ [a_t > 0]
     grads = {
-        "weight_ih": dz.T @ x,  # dL/dW_ih = dz^T x_t, (H, H_in): dz_t/dW_ih "is" x_t
-        "weight_hh": dz.T @ h_prev,  # dL/dW_hh = dz^T h_{t-1}, (H, H)
-        "bias_ih": dz.sum(axis=0),  # dL/db_ih = Σ_n dz, (H,)
-        # dL/db_hh = Σ_n dz, (H,): the two biases get the same gradient
-        "bias_hh": dz.sum(axis=0),
+        # ∂ℒ/∂W_ih = δ_t^T x_t, (H, H_in): ∂a_t/∂W_ih "is" x_t
+        "weight_ih": delta.T @ x,
+        "weight_hh": delta.T @ h_prev,  # ∂ℒ/∂W_hh = δ_t^T h_{t-1}, (H, H)
+        "bias_ih": delta.sum(axis=0),  # ∂ℒ/∂b_ih = Σ_n δ_t, (H,)
+        # ∂ℒ/∂b_hh = Σ_n δ_t, (H,): the two biases get the same gradient
+        "bias_hh": delta.sum(axis=0),
     }
-    dx = dz @ W_ih  # dL/dx_t = dz W_ih, (N, H_in)
-    dh_prev = dz @ W_hh  # dL/dh_{t-1} = dz W_hh, (N, H): dz_t/dh_{t-1} = W_hh
+    dx = delta @ W_ih  # ∂ℒ/∂x_t = δ_t W_ih, (N, H_in)
+    dh_prev = delta @ W_hh  # ∂ℒ/∂h_{t-1} = δ_t W_hh, (N, H): ∂a_t/∂h_{t-1} = W_hh
     return dx, dh_prev, grads
 
 
@@ -119,7 +120,7 @@ def rnn_backward(dhs, cache, dh_n=None):
     reaching the returned last state h_n (e.g. from a classifier on h_n).
     Returns ``(dx, dh0, grads)``: dL/dx (N, L, H_in), dL/dh_0 (N, H), and the gradients
     of the four parameters, each a sum over time of the per-step terms, because every
-    step uses the same weights:  dL/dW_hh = Σ_t (dL/dz_t)^T h_{t-1}, and likewise for
+    step uses the same weights:  ∂ℒ/∂W_hh = Σ_t δ_t^T h_{t-1}, and likewise for
     the others.
 
     The loop carries ``dh_next`` = dL/dh_t through the future steps only, backwards:
