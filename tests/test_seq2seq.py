@@ -134,3 +134,51 @@ def test_config_rebuilds_the_model_and_bad_attention_is_rejected():
         Seq2Seq(attention="cosine")
     with pytest.raises(ValueError, match=r"\(N, L\)"):
         model.start(torch.zeros(3, dtype=torch.long), torch.tensor([3]))
+
+
+# ----------------------------------------------------------------------- the checkpoint
+def test_save_and_load_round_trip(tmp_path):
+    from rnnbook.selfattention import RecurrentTagger, SelfAttentionTagger
+    from rnnbook.seq2seq import load_checkpoint, save_checkpoint
+
+    torch.manual_seed(0)
+    models = {
+        "s": _model("additive"),
+        "t": SelfAttentionTagger(10, 10, d_model=8, nhead=2, max_len=5),
+        "r": RecurrentTagger(10, 10, hidden_size=4),
+    }
+    save_checkpoint(tmp_path / "m.pt", models, {"s": {"best_epoch": 3}}, seed=7)
+    loaded, histories, meta = load_checkpoint(tmp_path / "m.pt")
+    assert meta == {"seed": 7} and histories["s"] == {"best_epoch": 3}
+    for name, model in models.items():
+        assert type(loaded[name]) is type(model) and not loaded[name].training
+        for (k, v), (k2, v2) in zip(
+            model.state_dict().items(), loaded[name].state_dict().items()
+        ):
+            assert k == k2 and torch.equal(v, v2)
+    with pytest.raises(FileNotFoundError, match="make attention-models"):
+        load_checkpoint(tmp_path / "missing.pt")
+
+
+def test_the_committed_checkpoint_holds_what_the_chapter_reads():
+    from rnnbook.seq2seq import load_checkpoint
+
+    models, histories, meta = load_checkpoint()  # checkpoints/attention.pt
+    assert set(models) == {
+        "plain",
+        "wide",
+        "additive",
+        "multiplicative",
+        "bigru",
+        "selfattention",
+        "selfattention_nopos",
+    }
+    assert meta["settings"]["epochs"] == 20 and meta["seeds"]["seq2seq_test"] == 2
+    assert all(len(histories[n]["val_exact"]) == 20 for n in ("plain", "additive"))
+    pairs = td.encode_pairs(*td.reversal(300, 15, 20, rng=123))  # long inputs only
+    exact = {}
+    for name in ("plain", "additive", "multiplicative"):
+        pred, _ = models[name].generate(pairs.x, pairs.lengths)
+        exact[name] = td.accuracies(pred, pairs.dec_out)[1]
+    assert exact["additive"] > 0.97 and exact["multiplicative"] > 0.97, exact
+    assert exact["plain"] < 0.5, exact  # the bottleneck

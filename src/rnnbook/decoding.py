@@ -4,7 +4,10 @@ Introduced in the chapter "Attention", section "Decoding". A decoder is given as
 *step function* ``step(tokens, state) -> (logits, state)``: it reads the previous
 tokens :math:`y_{i-1}` of a batch, (M,), and returns the logits :math:`\\hat y_i` of
 the next ones, (M, K), and its new state, a tensor or a tuple (or NamedTuple) of tensors
-whose first dimension is M (``rnnbook.seq2seq.Seq2Seq.step`` is one). A sequence's
+whose first dimension is M (``rnnbook.seq2seq.Seq2Seq.step`` is one). Beam search
+reorders the state's rows as it keeps and drops prefixes; a state with a method
+``select_beams(rows)`` does that itself, which lets it skip what is the same for every
+beam of a sequence (rows only ever move between the beams of one sequence). A sequence's
 score is its log-probability under the model,
 
 .. math:: \\log p(y_1, \\dots, y_{L'}) = \\sum_{i=1}^{L'} \\log p(y_i \\mid
@@ -149,7 +152,11 @@ def beam_search(
         )  # (N, B, steps)
         done = done.gather(1, origin) | (tokens == end)
         rows = (origin + torch.arange(N)[:, None] * B).view(-1)  # (N B,)
-        state, tokens = _select(state, rows), tokens.view(-1)
+        if hasattr(state, "select_beams"):  # the state knows what changes
+            state = state.select_beams(rows)
+        else:
+            state = _select(state, rows)
+        tokens = tokens.view(-1)
         if done[:, 0].all():  # the best prefix has ended: no other can overtake it
             break
     best = history[:, 0]  # (N, T): the beams are sorted, the first is the best

@@ -58,6 +58,12 @@ class DecoderState(NamedTuple):
     mask: torch.Tensor
     alpha: torch.Tensor
 
+    def select_beams(self, rows: torch.Tensor) -> DecoderState:
+        """The state of the beams ``rows``, for ``rnnbook.decoding.beam_search``. Rows
+        move only between the beams of one source sequence, whose encoder states are
+        the same, so only ``s`` and ``alpha`` are copied."""
+        return self._replace(s=self.s[rows], alpha=self.alpha[rows])
+
 
 class Seq2Seq(nn.Module):
     """A GRU encoder-decoder over token ids, with optional attention (module
