@@ -13,7 +13,7 @@ padding):
     \\alpha_{ij} = \\frac{m_j \\exp(e_{ij})}{\\sum_{j'} m_{j'} \\exp(e_{ij'})}, \\qquad
     c_i = \\sum_{j=1}^{L} \\alpha_{ij} v_j .
 
-The scores (section "Scoring functions" of the chapter):
+The scores (sections "Additive attention" and "Dot products" of the chapter):
 
 - additive (Bahdanau et al. 2015), :class:`AdditiveAttention`:
   :math:`e_{ij} = \\tanh(q_i W_q^\\top + k_j W_k^\\top + b_k)\\, w_a^\\top`;

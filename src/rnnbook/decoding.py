@@ -19,10 +19,11 @@ up to and including the end token.
 - :func:`beam_search`: keep the ``beam_size`` most probable prefixes at every step.
 
 Greedy decoding is beam search with ``beam_size=1``. Neither is guaranteed to find the
-most probable sequence; a wider beam finds one at least as probable as greedy's on the
-examples the chapter measures, and the exhaustive search when the beam holds every
-prefix. Finished hypotheses (those that produced the end token) stay in the beam with
-their score, unnormalised for length: the chapter's tasks fix the output length.
+most probable sequence; beam search finds it when the beam can hold every prefix (the
+exhaustive search), and in the chapter a wider beam often finds a more probable one
+than greedy decoding. Finished hypotheses (those that produced the end token) stay in
+the beam with their score, unnormalised for length: the chapter's task fixes the output
+length.
 """
 
 from __future__ import annotations
