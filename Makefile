@@ -25,6 +25,7 @@ help:
 	@echo "make benchmark-models  re-train the seed's three forecasting models of chapter 7 (about 1 min)"
 	@echo "make benchmark-best  re-train the candidates of chapter 7's last change, choose on validation (about 6 min)"
 	@echo "make depth-width     re-train chapter 8's depth-against-width experiment (about 8 min)"
+	@echo "make attention-models  re-train chapter 12's encoder-decoders and taggers"
 	@echo "make sentiment   re-tune the sentiment classifiers of chapter 10 (about 6 minutes of CPU time)"
 
 setup: $(STAMP)
@@ -92,3 +93,7 @@ benchmark-best: setup  # train chapter 7's last change (3 candidates), choose on
 
 depth-width: setup  # train chapter 8's depth-against-width runs (15 Elman models, 5 seeds) -> checkpoints/deep_depth_width.pt
 	$(PY) scripts/train_depth_width.py
+
+.PHONY: attention-models
+attention-models: setup  # train chapter 12's encoder-decoders and taggers on one CPU thread -> checkpoints/attention.pt
+	$(PY) scripts/train_attention.py
