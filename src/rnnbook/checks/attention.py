@@ -12,7 +12,7 @@ import math
 
 import torch
 
-from rnnbook.checks import Hint, expect_close, expect_shape, report
+from rnnbook.checks import Hint, case_seed, expect_close, expect_shape, report
 
 
 def _as_tensor(name: str, value) -> torch.Tensor:
@@ -35,7 +35,7 @@ def check_masked_weights(fn) -> bool:
     ``lengths[n]`` positions of each row, exactly 0 after them."""
 
     def check():
-        gen = torch.Generator().manual_seed(121)
+        gen = torch.Generator().manual_seed(case_seed(121))
         for N, L in [(3, 5), (1, 4), (4, 7)]:
             scores = 3 * torch.randn(N, L, generator=gen, dtype=torch.float64)
             lengths = torch.randint(1, L + 1, (N,), generator=gen)
@@ -76,7 +76,7 @@ def check_general_attention(fn) -> bool:
     returns ``(context (N, H_k), alpha (N, L))`` with ``e_j = s W h_j^T``."""
 
     def check():
-        gen = torch.Generator().manual_seed(123)
+        gen = torch.Generator().manual_seed(case_seed(123))
         for N, L, H_q, H_k in [(2, 4, 3, 5), (3, 6, 4, 4), (1, 1, 2, 3)]:
             s = torch.randn(N, H_q, generator=gen, dtype=torch.float64)
             h = torch.randn(N, L, H_k, generator=gen, dtype=torch.float64)
@@ -128,7 +128,7 @@ def check_sequence_log_prob(fn) -> bool:
     real steps (target != 0) of log softmax(logits)[target], shape (N,)."""
 
     def check():
-        gen = torch.Generator().manual_seed(124)
+        gen = torch.Generator().manual_seed(case_seed(124))
         for N, T, K in [(3, 5, 6), (1, 3, 4), (4, 6, 13)]:
             logits = torch.randn(N, T, K, generator=gen, dtype=torch.float64)
             targets = torch.randint(1, K, (N, T), generator=gen)
@@ -169,7 +169,7 @@ def check_beam_step(fn) -> bool:
     extensions ``(scores (N, B), origin (N, B), tokens (N, B))``, best first."""
 
     def check():
-        gen = torch.Generator().manual_seed(125)
+        gen = torch.Generator().manual_seed(case_seed(125))
         for N, B, K in [(2, 3, 5), (1, 1, 4), (3, 4, 6)]:
             scores = -torch.rand(N, B, generator=gen, dtype=torch.float64) * 3
             logp = torch.log_softmax(

@@ -334,7 +334,7 @@ def check_unproject(unproject: Callable) -> bool:
     def check():
         for seed, (H_in, H, P) in enumerate([(3, 8, 2), (1, 6, 5), (4, 5, 1)]):
             with torch.random.fork_rng():  # leave the caller's random stream as it was
-                torch.manual_seed(870 + seed)
+                torch.manual_seed(case_seed(870 + seed))
                 lstmp = nn.LSTM(
                     H_in, H, proj_size=P, batch_first=True, dtype=torch.float64
                 )
