@@ -351,3 +351,27 @@ def test_preface_shows_the_planned_contents():
         assert title in preface, (
             f"the preface's table of contents does not mention '{title}'"
         )
+
+
+def test_bibliography_parses_entry_by_entry():
+    # A merge once dropped closing braces, and Quarto then refused to render the book;
+    # pandoc (the same reader Quarto uses) must read every entry, each one whole.
+    import json
+    import subprocess
+
+    pypandoc = pytest.importorskip("pypandoc")
+    text = (ROOT / "references.bib").read_text()
+    for entry in re.split(r"\n(?=@)", text.strip()):
+        body = entry.split("{", 1)[-1]
+        assert body.count("{") + 1 == body.count("}"), (
+            f"unbalanced braces in the entry starting {entry[:60]!r}"
+        )
+    out = subprocess.run(
+        [pypandoc.get_pandoc_path(), "-f", "bibtex", "-t", "csljson"],
+        input=text,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, f"pandoc cannot read references.bib: {out.stderr}"
+    assert {item["id"] for item in json.loads(out.stdout)} == bib_keys()
