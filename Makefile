@@ -21,7 +21,7 @@ help:
 	@echo "make lab         open the chapters in JupyterLab"
 	@echo "make execute NB=chapters/01-sequential-data.ipynb   re-run one chapter top to bottom and store its outputs"
 	@echo "make benchmarks  time the from-scratch modules against torch.nn"
-	@echo "make char-lm     re-train the language model checkpoint of chapter 11 (about 6 minutes)"
+	@echo "make char-lm     re-train the language model checkpoint of chapter 11 (about 13 minutes of CPU time)"
 	@echo "make benchmark-models  re-train the seed's three forecasting models of chapter 7 (about 1 min)"
 	@echo "make benchmark-best  re-train the candidates of chapter 7's last change, choose on validation (about 6 min)"
 	@echo "make depth-width     re-train chapter 8's depth-against-width experiment (about 8 min)"

@@ -84,6 +84,24 @@ def test_bad_model_arguments_and_inputs(vocab):
         model(torch.zeros(2, 5))
 
 
+def test_dropout_acts_in_training_only_and_even_with_one_layer(vocab):
+    for bad in (-0.1, 1.0, "0.1", True):
+        with pytest.raises(ValueError, match=r"dropout to be a number in \[0, 1\)"):
+            charlm.CharLM(10, dropout=bad)
+    torch.manual_seed(0)
+    model = charlm.CharLM(len(vocab), 8, 16, num_layers=1, dropout=0.5)
+    assert model.rnn.dropout == 0  # nn.LSTM would warn: no layer to drop between
+    x = torch.randint(2, len(vocab), (3, 7))
+    first, second = model(x)[0], model(x)[0]
+    assert not torch.equal(first, second)  # a new mask on every call in training mode
+    model.eval()
+    torch.testing.assert_close(model(x)[0], model(x)[0], rtol=0, atol=0)
+    plain = charlm.CharLM(len(vocab), 8, 16, num_layers=1)
+    plain.load_state_dict(model.state_dict())  # dropout has no parameters
+    torch.testing.assert_close(plain.eval()(x)[0], model(x)[0])
+    assert charlm.CharLM(10, 8, 16, num_layers=2, dropout=0.3).rnn.dropout == 0.3
+
+
 def test_from_scratch_lstm_is_a_drop_in(vocab):
     """rnnbook.nn.LSTM loads the model's torch.nn.LSTM weights and gives the same
     logits.
@@ -326,8 +344,12 @@ def test_the_committed_checkpoint():
     model, vocab, meta = charlm.load_checkpoint(CHECKPOINT)
     train = load_shakespeare("train")
     assert vocab.itos == charlm.char_vocabulary(train).itos
-    assert meta["test_loss"] <= 1.5 and meta["valid_loss"] <= 1.5
-    assert 0 < meta["train_seconds"] < 30 * 60 and meta["threads"] == 1
+    # the book's target, fixed on validation before training; the test loss is the
+    # headline number (at most 1.40 nats per character in at most 15 minutes)
+    assert meta["valid_loss"] <= 1.40 and meta["test_loss"] <= 1.40
+    # CPU time, which load on a shared machine does not inflate as it does wall time
+    assert 0 < meta["cpu_seconds"] < 15 * 60 and meta["threads"] == 1
+    assert meta["dropout"] == model.config["dropout"] > 0
     assert meta["curve"]["valid_loss"][-1] == pytest.approx(
         meta["valid_loss"], abs=1e-9
     )

@@ -94,6 +94,12 @@ class CharLM(nn.Module):
     ``(logits (N, L, K), state)``, where ``state`` is the recurrent layer's final state
     (``h_n``, or ``(h_n, c_n)`` for the LSTM) to pass to the next chunk of the same
     streams.
+
+    ``dropout`` (a probability in ``[0, 1)``) zeroes entries of the embeddings fed to
+    the recurrent layers, of the outputs fed to the linear layer and, with two or more
+    layers, of the outputs passed between layers, in training mode only; it never
+    touches the carried state (Zaremba et al., 2014). A one-layer model therefore gets
+    dropout too, unlike ``nn.LSTM(dropout=...)``, which only drops between layers.
     """
 
     def __init__(
@@ -113,6 +119,14 @@ class CharLM(nn.Module):
             (num_layers, "num_layers"),
         ]:
             _positive_int(value, name)
+        if (
+            isinstance(dropout, bool)
+            or not isinstance(dropout, (int, float))
+            or not 0 <= dropout < 1
+        ):
+            raise ValueError(
+                f"expected dropout to be a number in [0, 1), got {dropout!r}"
+            )
         if cell not in CELLS:
             raise ValueError(
                 f"expected cell to be one of {sorted(CELLS)}, got {cell!r}"
@@ -126,8 +140,13 @@ class CharLM(nn.Module):
             dropout=float(dropout),
         )
         self.embed = nn.Embedding(vocab_size, embed_size)
+        self.drop = nn.Dropout(float(dropout))
         self.rnn = CELLS[cell](
-            embed_size, hidden_size, num_layers, batch_first=True, dropout=dropout
+            embed_size,
+            hidden_size,
+            num_layers,
+            batch_first=True,
+            dropout=float(dropout) if num_layers > 1 else 0.0,
         )
         self.fc = nn.Linear(hidden_size, vocab_size)  # W_hy, b_y
 
@@ -142,8 +161,8 @@ class CharLM(nn.Module):
                 "expected x to be a torch.long tensor of ids of shape (N, L), got "
                 f"{got}"
             )
-        out, state = self.rnn(self.embed(x), state)  # (N, L, H_out)
-        return self.fc(out), state  # (N, L, K)
+        out, state = self.rnn(self.drop(self.embed(x)), state)  # (N, L, H_out)
+        return self.fc(self.drop(out)), state  # (N, L, K)
 
 
 def detach_state(state):
