@@ -173,7 +173,7 @@ def to_markdown(rows: list[Exercise]) -> str:
     """
     lines = [
         "| Exercise | Title | Topic | Difficulty | Minutes | Kind | Self-check |",
-        "|:---|:--------------|:--------------|:-----:|----:|:------|:----:|",
+        "|:-----|:-------------|:-------------|:------:|-----:|:------|:-----:|",
     ]
     for r in rows:
         lines.append(
