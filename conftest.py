@@ -7,11 +7,15 @@
 - Start rendering the site with Quarto in the background when the render tests are
   selected and Quarto is installed, so that it runs on the second core while nbval runs
   the chapters on the first (``tests/test_render.py`` waits for it).
+- Start the grader's run over the student editions of the chapters in a process of its
+  own when the tests that read it are selected (``tests/background_grading.py``), so
+  that it too runs beside the rest of the suite; those tests are marked ``run_last``.
 - Run tests marked ``run_last`` after everything else.
 """
 
 from __future__ import annotations
 
+import os
 import resource
 import sys
 import time
@@ -49,12 +53,31 @@ def pytest_collection_modifyitems(session, config, items):
 
 
 def pytest_collection_finish(session):
-    """Start the background render if a render test was collected."""
+    """Start the background render if a render test was collected, and the grader's run
+    over the student editions if a test that reads it was collected."""
+    tests = str(Path(__file__).parent / "tests")
+    if tests not in sys.path:
+        sys.path.insert(0, tests)
     if any(Path(str(item.fspath)).name == "test_render.py" for item in session.items):
-        sys.path.insert(0, str(Path(__file__).parent / "tests"))
         from rendering import start_background_render
 
         start_background_render(session.config)
+    if os.environ.get("RNNBOOK_BACKGROUND_GRADING", "1") != "0" and any(
+        "graded_student" in getattr(item, "fixturenames", ()) for item in session.items
+    ):
+        import background_grading
+
+        session.config.stash[background_grading.GRADING] = (
+            background_grading.Background()
+        )
+
+
+def pytest_sessionfinish(session):
+    if "background_grading" in sys.modules:
+        grading = sys.modules["background_grading"]
+        running = session.config.stash.get(grading.GRADING, None)
+        if running is not None:
+            running.stop()
 
 
 @pytest.hookimpl(hookwrapper=True)
