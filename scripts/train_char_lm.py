@@ -4,8 +4,7 @@
     make char-lm          # = .venv/bin/python scripts/train_char_lm.py
 
 A one-layer LSTM over character embeddings (``rnnbook.charlm.CharLM``, dropout 0.1 on
-its inputs and outputs), trained on the
-first 90 % of the seven Shakespeare tragedies
+its inputs and outputs), trained on the first 90 % of the seven Shakespeare tragedies
 (``rnnbook.text.load_shakespeare("train")``) with truncated BPTT (the state carried
 across consecutive chunks and detached), gradient clipping and Adam with a linearly
 decaying learning rate. Seeded and pinned to one CPU thread (``--threads``), so a run is
