@@ -137,3 +137,36 @@ def test_hard_coded_answers_pass_the_self_check_but_not_the_grader(capsys):
     with grader_seed(12345):
         verdict(capsys, vanilla_rnn.check_param_count(memorised), "❌")
         verdict(capsys, vanilla_rnn.check_param_count(_param_count), "✅")
+
+
+def test_memorised_receptive_fields_and_splits_fail_under_the_grader(capsys):
+    from rnnbook.checks import sequential_data
+    from rnnbook.datasets import make_windows, split_by_time
+
+    def receptive_field(kernels, dilations=None):
+        dilations = dilations or [1] * len(kernels)
+        return 1 + sum((k - 1) * d for k, d in zip(kernels, dilations))
+
+    def split_then_window(series, input_len, horizon):
+        return tuple(make_windows(p, input_len, horizon) for p in split_by_time(series))
+
+    for check, right in [
+        (sequential_data.check_receptive_field, receptive_field),
+        (sequential_data.check_split_then_window, split_then_window),
+    ]:
+        seen = {}
+
+        def record(*args, right=right, seen=seen):
+            seen[repr(args)] = right(*args)
+            return seen[repr(args)]
+
+        check(record)  # what the self-check asks
+        capsys.readouterr()
+
+        def memorised(*args, seen=seen):
+            return seen[repr(args)]  # a KeyError for anything it was not asked before
+
+        verdict(capsys, check(memorised), "✅")
+        with grader_seed(2024):
+            verdict(capsys, check(memorised), "❌")
+            verdict(capsys, check(right), "✅")
