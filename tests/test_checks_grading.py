@@ -170,3 +170,45 @@ def test_memorised_receptive_fields_and_splits_fail_under_the_grader(capsys):
         with grader_seed(2024):
             verdict(capsys, check(memorised), "❌")
             verdict(capsys, check(right), "✅")
+
+
+def test_memorised_masks_kept_terms_and_orthogonal_matrices_fail_under_the_grader(
+    capsys,
+):
+    import numpy as np
+
+    from rnnbook.checks import bptt, task_types, vanishing_gradients
+
+    def kept_terms(L, T):
+        chunk = np.arange(L) // T
+        return (chunk[:, None] == chunk[None, :]) & np.tri(L, dtype=bool)
+
+    def mask(lengths, L):
+        return torch.arange(L) < lengths[:, None]
+
+    def scaled_orthogonal(H, rho, seed):
+        g = torch.Generator().manual_seed(seed)
+        q, r = torch.linalg.qr(torch.randn(H, H, generator=g, dtype=torch.float64))
+        return rho * q * torch.sign(torch.diagonal(r))
+
+    for check, right in [
+        (bptt.check_tbptt_kept_terms, kept_terms),
+        (task_types.check_lengths_to_mask, mask),
+        (vanishing_gradients.check_scaled_orthogonal, scaled_orthogonal),
+    ]:
+        seen = {}
+
+        def record(*args, right=right, seen=seen):
+            seen[repr(args)] = right(*args)
+            return seen[repr(args)]
+
+        check(record)  # what the self-check asks
+        capsys.readouterr()
+
+        def memorised(*args, seen=seen):
+            return seen[repr(args)]  # a KeyError for anything it was not asked before
+
+        verdict(capsys, check(memorised), "✅")
+        with grader_seed(2024):
+            verdict(capsys, check(memorised), "❌")
+            verdict(capsys, check(right), "✅")

@@ -35,6 +35,9 @@ def check_lengths_to_mask(fn) -> bool:
             (torch.tensor([4]), 4),
             (torch.tensor([1, 7, 3, 7]), 7),
         ]
+        g = torch.Generator().manual_seed(case_seed(102))  # and one no one can predict
+        L = int(torch.randint(3, 12, (), generator=g))
+        cases.append((torch.randint(1, L + 1, (5,), generator=g), L))
         for lengths, L in cases:
             mask = _as_tensor(
                 f"lengths_to_mask({lengths.tolist()}, {L})", fn(lengths, L)

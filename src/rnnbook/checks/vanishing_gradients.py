@@ -81,7 +81,12 @@ def check_scaled_orthogonal(scaled_orthogonal: Callable) -> bool:
     """
 
     def check():
-        for H, rho in ((1, 0.7), (6, 1.3), (20, 0.9)):
+        g = torch.Generator().manual_seed(case_seed(44))
+        drawn = (  # a size and a radius no one can know in advance
+            int(torch.randint(2, 12, (), generator=g)),
+            round(0.5 + float(torch.rand((), generator=g)), 3),
+        )
+        for H, rho in ((1, 0.7), (6, 1.3), (20, 0.9), drawn):
             W = scaled_orthogonal(H, rho, 0)
             if not isinstance(W, torch.Tensor):
                 raise Hint(f"return a torch.Tensor, got {type(W).__name__}")
