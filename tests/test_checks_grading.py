@@ -3,6 +3,8 @@ from printed lines; cases drawn from the grader's seed; forbidden shortcuts."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 from checktools import stub, verdict
@@ -207,6 +209,44 @@ def test_memorised_masks_kept_terms_and_orthogonal_matrices_fail_under_the_grade
 
         def memorised(*args, seen=seen):
             return seen[repr(args)]  # a KeyError for anything it was not asked before
+
+        verdict(capsys, check(memorised), "✅")
+        with grader_seed(2024):
+            verdict(capsys, check(memorised), "❌")
+            verdict(capsys, check(right), "✅")
+
+
+def test_memorised_counts_schedules_and_widths_fail_under_the_grader(capsys):
+    from rnnbook.checks import benchmark
+
+    def count(cell, H_in, H, layers, K):
+        return benchmark._count(cell, H_in, H, layers, K)
+
+    def cosine(epoch, epochs, lr_max, lr_min=0.0):
+        return lr_min + (lr_max - lr_min) * (1 + math.cos(math.pi * epoch / epochs)) / 2
+
+    def width(cell, budget, input_size=1, num_layers=2, horizon=10):
+        return benchmark._width_for_budget(
+            cell, budget, input_size, num_layers, horizon
+        )
+
+    for check, right in [
+        (benchmark.check_count_parameters, count),
+        (benchmark.check_cosine_lr, cosine),
+        (benchmark.check_width_for_budget, width),
+    ]:
+        seen = {}
+
+        def record(*args, right=right, seen=seen, **kwargs):
+            key = repr((args, sorted(kwargs.items())))
+            seen[key] = right(*args, **kwargs)
+            return seen[key]
+
+        check(record)  # what the self-check asks
+        capsys.readouterr()
+
+        def memorised(*args, seen=seen, **kwargs):
+            return seen[repr((args, sorted(kwargs.items())))]  # KeyError if not asked
 
         verdict(capsys, check(memorised), "✅")
         with grader_seed(2024):

@@ -55,6 +55,13 @@ def check_count_parameters(fn) -> bool:
             ("rnn", 4, 16, 3, 6),
             ("lstm", 1, 32, 2, 10),
         ]
+        rng = np.random.default_rng(case_seed(71))  # and one no one can predict
+        cases.append(
+            (
+                str(rng.choice(["rnn", "lstm", "gru"])),
+                *(int(v) for v in rng.integers([1, 2, 1, 1], [6, 40, 4, 12])),
+            )
+        )
         for cell, H_in, H, layers, K in cases:
             where = (
                 f"cell={cell!r}, input_size={H_in}, hidden_size={H}, "
@@ -148,6 +155,16 @@ def _torch_cosine(epochs: int, lr_max: float, lr_min: float) -> list[float]:
     return lrs
 
 
+def _drawn_schedule(rng) -> tuple[int, float, float]:
+    """(epochs, lr_max, lr_min) that no one can know in advance."""
+    lr_max = round(float(rng.uniform(0.01, 1.0)), 4)
+    return (
+        int(rng.integers(2, 30)),
+        lr_max,
+        round(lr_max * float(rng.uniform(0, 0.5)), 5),
+    )
+
+
 def check_cosine_lr(fn) -> bool:
     """Exercise 7.3: ``fn(epoch, epochs, lr_max, lr_min=0.0)`` is the lr of epoch
     ``epoch`` (0-based).
@@ -159,6 +176,7 @@ def check_cosine_lr(fn) -> bool:
             (20, 1e-2, 0.0),
             (7, 0.5, 0.1),
             (1, 3e-3, 0.0),
+            _drawn_schedule(np.random.default_rng(case_seed(73))),
         ]:
             want = _torch_cosine(epochs, lr_max, lr_min)
             got = [fn(e, epochs, lr_max, lr_min) for e in range(epochs)]
@@ -223,6 +241,13 @@ def check_width_for_budget(fn) -> bool:
             ("rnn", 100000, 3, 3, 1),
             ("rnn", 1410, 1, 2, 10),
         ]
+        rng = np.random.default_rng(case_seed(74))  # and one no one can predict
+        cases.append(
+            (
+                str(rng.choice(["rnn", "lstm", "gru"])),
+                *(int(v) for v in rng.integers([500, 1, 1, 1], [30000, 4, 4, 12])),
+            )
+        )
         for cell, budget, H_in, layers, K in cases:
             where = (
                 f"cell={cell!r}, budget={budget}, input_size={H_in}, "
