@@ -252,3 +252,39 @@ def test_memorised_counts_schedules_and_widths_fail_under_the_grader(capsys):
         with grader_seed(2024):
             verdict(capsys, check(memorised), "❌")
             verdict(capsys, check(right), "✅")
+
+
+def test_memorised_positions_and_counting_data_fail_under_the_grader(capsys):
+    from rnnbook.checks import attention, gru
+
+    def positions(L, E):
+        t = torch.arange(L, dtype=torch.float64)[:, None]
+        freq = 10000 ** (-torch.arange(0, E, 2, dtype=torch.float64) / E)
+        P = torch.zeros(L, E, dtype=torch.float64)
+        P[:, 0::2], P[:, 1::2] = torch.sin(t * freq), torch.cos(t * freq)
+        return P
+
+    def counting_data(n_values, length):
+        x, y = gru._counting_data(n_values, length)
+        return x.float(), y.float()
+
+    for check, right in [
+        (attention.check_sinusoidal_positions, positions),
+        (gru.check_counting_data, counting_data),
+    ]:
+        seen = {}
+
+        def record(*args, right=right, seen=seen):
+            seen[repr(args)] = right(*args)
+            return seen[repr(args)]
+
+        check(record)  # what the self-check asks
+        capsys.readouterr()
+
+        def memorised(*args, seen=seen):
+            return seen[repr(args)]  # a KeyError for anything it was not asked before
+
+        verdict(capsys, check(memorised), "✅")
+        with grader_seed(2024):
+            verdict(capsys, check(memorised), "❌")
+            verdict(capsys, check(right), "✅")
