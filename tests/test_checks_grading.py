@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import torch
 from checktools import stub, verdict
@@ -14,13 +15,20 @@ from rnnbook import checks
 from rnnbook.checks import (
     Hint,
     Verdict,
+    attention,
+    benchmark,
+    bptt,
     case_seed,
     deep_rnns,
     forbidding,
     grader_seed,
+    gru,
     recording,
     report,
+    sequential_data,
+    task_types,
     vanilla_rnn,
+    vanishing_gradients,
 )
 
 
@@ -141,150 +149,88 @@ def test_hard_coded_answers_pass_the_self_check_but_not_the_grader(capsys):
         verdict(capsys, vanilla_rnn.check_param_count(_param_count), "✅")
 
 
-def test_memorised_receptive_fields_and_splits_fail_under_the_grader(capsys):
-    from rnnbook.checks import sequential_data
+# --- answers memorised from the self-check fail under the grader's seed ---------------
+
+
+def _receptive_field(kernels, dilations=None):
+    dilations = dilations or [1] * len(kernels)
+    return 1 + sum((k - 1) * d for k, d in zip(kernels, dilations))
+
+
+def _split_then_window(series, input_len, horizon):
     from rnnbook.datasets import make_windows, split_by_time
 
-    def receptive_field(kernels, dilations=None):
-        dilations = dilations or [1] * len(kernels)
-        return 1 + sum((k - 1) * d for k, d in zip(kernels, dilations))
-
-    def split_then_window(series, input_len, horizon):
-        return tuple(make_windows(p, input_len, horizon) for p in split_by_time(series))
-
-    for check, right in [
-        (sequential_data.check_receptive_field, receptive_field),
-        (sequential_data.check_split_then_window, split_then_window),
-    ]:
-        seen = {}
-
-        def record(*args, right=right, seen=seen):
-            seen[repr(args)] = right(*args)
-            return seen[repr(args)]
-
-        check(record)  # what the self-check asks
-        capsys.readouterr()
-
-        def memorised(*args, seen=seen):
-            return seen[repr(args)]  # a KeyError for anything it was not asked before
-
-        verdict(capsys, check(memorised), "✅")
-        with grader_seed(2024):
-            verdict(capsys, check(memorised), "❌")
-            verdict(capsys, check(right), "✅")
+    return tuple(make_windows(p, input_len, horizon) for p in split_by_time(series))
 
 
-def test_memorised_masks_kept_terms_and_orthogonal_matrices_fail_under_the_grader(
-    capsys,
-):
-    import numpy as np
-
-    from rnnbook.checks import bptt, task_types, vanishing_gradients
-
-    def kept_terms(L, T):
-        chunk = np.arange(L) // T
-        return (chunk[:, None] == chunk[None, :]) & np.tri(L, dtype=bool)
-
-    def mask(lengths, L):
-        return torch.arange(L) < lengths[:, None]
-
-    def scaled_orthogonal(H, rho, seed):
-        g = torch.Generator().manual_seed(seed)
-        q, r = torch.linalg.qr(torch.randn(H, H, generator=g, dtype=torch.float64))
-        return rho * q * torch.sign(torch.diagonal(r))
-
-    for check, right in [
-        (bptt.check_tbptt_kept_terms, kept_terms),
-        (task_types.check_lengths_to_mask, mask),
-        (vanishing_gradients.check_scaled_orthogonal, scaled_orthogonal),
-    ]:
-        seen = {}
-
-        def record(*args, right=right, seen=seen):
-            seen[repr(args)] = right(*args)
-            return seen[repr(args)]
-
-        check(record)  # what the self-check asks
-        capsys.readouterr()
-
-        def memorised(*args, seen=seen):
-            return seen[repr(args)]  # a KeyError for anything it was not asked before
-
-        verdict(capsys, check(memorised), "✅")
-        with grader_seed(2024):
-            verdict(capsys, check(memorised), "❌")
-            verdict(capsys, check(right), "✅")
+def _kept_terms(L, T):
+    chunk = np.arange(L) // T
+    return (chunk[:, None] == chunk[None, :]) & np.tri(L, dtype=bool)
 
 
-def test_memorised_counts_schedules_and_widths_fail_under_the_grader(capsys):
-    from rnnbook.checks import benchmark
-
-    def count(cell, H_in, H, layers, K):
-        return benchmark._count(cell, H_in, H, layers, K)
-
-    def cosine(epoch, epochs, lr_max, lr_min=0.0):
-        return lr_min + (lr_max - lr_min) * (1 + math.cos(math.pi * epoch / epochs)) / 2
-
-    def width(cell, budget, input_size=1, num_layers=2, horizon=10):
-        return benchmark._width_for_budget(
-            cell, budget, input_size, num_layers, horizon
-        )
-
-    for check, right in [
-        (benchmark.check_count_parameters, count),
-        (benchmark.check_cosine_lr, cosine),
-        (benchmark.check_width_for_budget, width),
-    ]:
-        seen = {}
-
-        def record(*args, right=right, seen=seen, **kwargs):
-            key = repr((args, sorted(kwargs.items())))
-            seen[key] = right(*args, **kwargs)
-            return seen[key]
-
-        check(record)  # what the self-check asks
-        capsys.readouterr()
-
-        def memorised(*args, seen=seen, **kwargs):
-            return seen[repr((args, sorted(kwargs.items())))]  # KeyError if not asked
-
-        verdict(capsys, check(memorised), "✅")
-        with grader_seed(2024):
-            verdict(capsys, check(memorised), "❌")
-            verdict(capsys, check(right), "✅")
+def _scaled_orthogonal(H, rho, seed):
+    g = torch.Generator().manual_seed(seed)
+    q, r = torch.linalg.qr(torch.randn(H, H, generator=g, dtype=torch.float64))
+    return rho * q * torch.sign(torch.diagonal(r))
 
 
-def test_memorised_positions_and_counting_data_fail_under_the_grader(capsys):
-    from rnnbook.checks import attention, gru
+def _cosine(epoch, epochs, lr_max, lr_min=0.0):
+    return lr_min + (lr_max - lr_min) * (1 + math.cos(math.pi * epoch / epochs)) / 2
 
-    def positions(L, E):
-        t = torch.arange(L, dtype=torch.float64)[:, None]
-        freq = 10000 ** (-torch.arange(0, E, 2, dtype=torch.float64) / E)
-        P = torch.zeros(L, E, dtype=torch.float64)
-        P[:, 0::2], P[:, 1::2] = torch.sin(t * freq), torch.cos(t * freq)
-        return P
 
-    def counting_data(n_values, length):
-        x, y = gru._counting_data(n_values, length)
-        return x.float(), y.float()
+def _positions(L, E):
+    t = torch.arange(L, dtype=torch.float64)[:, None]
+    freq = 10000 ** (-torch.arange(0, E, 2, dtype=torch.float64) / E)
+    P = torch.zeros(L, E, dtype=torch.float64)
+    P[:, 0::2], P[:, 1::2] = torch.sin(t * freq), torch.cos(t * freq)
+    return P
 
-    for check, right in [
-        (attention.check_sinusoidal_positions, positions),
-        (gru.check_counting_data, counting_data),
-    ]:
-        seen = {}
 
-        def record(*args, right=right, seen=seen):
-            seen[repr(args)] = right(*args)
-            return seen[repr(args)]
+def _counting_data(n_values, length):
+    x, y = gru._counting_data(n_values, length)
+    return x.float(), y.float()
 
-        check(record)  # what the self-check asks
-        capsys.readouterr()
 
-        def memorised(*args, seen=seen):
-            return seen[repr(args)]  # a KeyError for anything it was not asked before
+SEEDED = {  # exercise: (its checker, a right answer)
+    "1.4": (sequential_data.check_receptive_field, _receptive_field),
+    "1.5": (sequential_data.check_split_then_window, _split_then_window),
+    "3.5": (bptt.check_tbptt_kept_terms, _kept_terms),
+    "4.4": (vanishing_gradients.check_scaled_orthogonal, _scaled_orthogonal),
+    "6.4": (gru.check_counting_data, _counting_data),
+    "7.1": (benchmark.check_count_parameters, benchmark._count),
+    "7.3": (benchmark.check_cosine_lr, _cosine),
+    "7.4": (
+        benchmark.check_width_for_budget,
+        lambda cell, budget, input_size=1, num_layers=2, horizon=10: (
+            benchmark._width_for_budget(cell, budget, input_size, num_layers, horizon)
+        ),
+    ),
+    "10.2": (
+        task_types.check_lengths_to_mask,
+        lambda lengths, L: torch.arange(L) < lengths[:, None],
+    ),
+    "12.6": (attention.check_sinusoidal_positions, _positions),
+}
 
-        verdict(capsys, check(memorised), "✅")
-        with grader_seed(2024):
-            verdict(capsys, check(memorised), "❌")
-            verdict(capsys, check(right), "✅")
+
+@pytest.mark.parametrize("exercise", sorted(SEEDED))
+def test_memorised_answers_pass_the_self_check_but_not_the_grader(exercise, capsys):
+    check, right = SEEDED[exercise]
+    seen = {}
+
+    def record(*args, **kwargs):
+        key = repr((args, sorted(kwargs.items())))
+        seen[key] = right(*args, **kwargs)
+        return seen[key]
+
+    check(record)  # what the self-check asks
+    capsys.readouterr()
+
+    def memorised(*args, **kwargs):
+        # a KeyError for anything the self-check did not ask
+        return seen[repr((args, sorted(kwargs.items())))]
+
+    verdict(capsys, check(memorised), "✅")
+    with grader_seed(2024):
+        verdict(capsys, check(memorised), "❌")
+        verdict(capsys, check(right), "✅")
