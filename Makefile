@@ -9,6 +9,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
 .PHONY: setup test unit portable book book-student student lab execute benchmarks clean help
+.PHONY: es es-check book-es book-es-student student-es
 
 help:
 	@echo "make book        set up, then render the website and the PDF with Quarto (or say how to read without it)"
@@ -17,6 +18,10 @@ help:
 	@echo "make portable    the notebooks under nbval with other CPU code paths (finds CPU-dependent outputs)"
 	@echo "make book-student  render the student edition of the site (solutions hidden) into _book-student/"
 	@echo "make student     write the student notebooks (solutions replaced by stubs) into student/"
+	@echo "make es          build the Spanish notebooks es/ from chapters/ and the translations in i18n/es/"
+	@echo "make es-check    list every Spanish unit that is missing, stale or breaks the markup or glossary"
+	@echo "make book-es     render the Spanish site into _book-es/ (make book-es-student: its student edition)"
+	@echo "make student-es  write the Spanish student notebooks into student-es/"
 	@echo "make nbgrader    write an nbgrader course from the chapters into nbgrader/"
 	@echo "make lab         open the chapters in JupyterLab"
 	@echo "make execute NB=chapters/01-sequential-data.ipynb   re-run one chapter top to bottom and store its outputs"
@@ -53,6 +58,23 @@ book-student: setup
 # against); POINTS=points.yaml overrides the points per exercise.
 student: setup
 	$(PY) -m rnnbook.edition chapters student $(if $(POINTS),--points $(POINTS))
+
+# The Spanish edition: es/ is built from the English chapters and i18n/es/*.yml (never
+# edited by hand); `make es-check` says what a chapter change left to translate.
+es: setup
+	$(PY) -m rnnbook.i18n build es
+
+es-check: setup
+	$(PY) -m rnnbook.i18n check es
+
+book-es: es
+	@$(PY) scripts/render_book.py --profile es --to html
+
+book-es-student: es
+	@$(PY) scripts/render_book.py --profile es,student --to html
+
+student-es: es
+	$(PY) -m rnnbook.edition es/chapters student-es $(if $(POINTS),--points $(POINTS))
 
 # an nbgrader course source: nbgrader/source/NN-name/NN-name.ipynb and nbgrader_config.py
 .PHONY: nbgrader

@@ -40,7 +40,14 @@ def try_install_quarto() -> str | None:
 
 def remove_leftovers() -> None:
     """What a render stopped half-way leaves next to the sources."""
-    for pattern in ("chapters/*_files", "index_files", "*.typ", "chapters/*.typ"):
+    for pattern in (
+        "chapters/*_files",
+        "es/chapters/*_files",
+        "index_files",
+        "*.typ",
+        "chapters/*.typ",
+        "es/chapters/*.typ",
+    ):
         for path in ROOT.glob(pattern):
             if path.is_dir():
                 shutil.rmtree(path, ignore_errors=True)
@@ -64,13 +71,31 @@ def main(argv: list[str]) -> int:
         )
         return 0
     profile = [a for a in argv if a.startswith("--profile")]
+    profiles = ",".join(
+        a.split("=", 1)[1] if "=" in a else argv[i + 1]
+        for i, a in enumerate(argv)
+        if a.startswith("--profile")
+    ).split(",")
+    if "es" in profiles:
+        if not (ROOT / "es" / "chapters").is_dir():
+            print("The Spanish edition is not built: run `make es` first.")
+            return 2
+        if "student" in profiles and "--output-dir" not in argv:
+            # two profiles that each name an output folder: the first would win
+            argv = [*argv, "--output-dir", "_book-es-student"]
     print(f"Rendering the book with {quarto} {' '.join(profile)} ...")
     env = {**os.environ, "QUARTO_PYTHON": sys.executable}
     code = subprocess.call([quarto, "render", *argv], cwd=ROOT, env=env)
     if code != 0:
         remove_leftovers()
     else:
-        out = "_book-student" if any("student" in a for a in argv) else "_book"
+        out = "_book"
+        if "--output-dir" in argv:
+            out = argv[argv.index("--output-dir") + 1]
+        elif "es" in profiles:
+            out = "_book-es"
+        elif "student" in profiles:
+            out = "_book-student"
         print(f"Done: open {ROOT / out / 'index.html'} in a browser.")
     return code
 

@@ -38,6 +38,9 @@ from rnnbook.grade import Limits, grade_submission  # noqa: E402
 from rnnbook.grade.manifest import build_manifest  # noqa: E402
 
 CHAPTERS = sorted((ROOT / "chapters").glob("[0-9][0-9]-*.ipynb"))
+# one chapter of the Spanish edition (make es), graded against the English manifest:
+# the exercises, their ids and their checks are the same in both languages
+SPANISH = ROOT / "es" / "chapters" / "01-sequential-data.ipynb"
 SEED = 11
 GRADING = pytest.StashKey["Background"]()  # set by conftest.py when it starts the run
 
@@ -57,7 +60,7 @@ def grade(chapter: Path, manifest, folder: Path):
     ``then_items`` graded after restoring the reference solutions, from one
     execution."""
     full = read_notebook(chapter)
-    path = Path(folder) / chapter.name
+    path = Path(folder) / report_name(chapter)
     nbformat.write(student_notebook(full, chapter.name), path)
     return grade_submission(
         path,
@@ -66,6 +69,13 @@ def grade(chapter: Path, manifest, folder: Path):
         seed=SEED,
         then=solutions(full),
     )
+
+
+def report_name(chapter: Path) -> str:
+    """``01-sequential-data.ipynb``, or ``es-01-sequential-data.ipynb`` for the Spanish
+    edition's notebook."""
+    lang = chapter.parent.parent.name if chapter.parent.name == "chapters" else ""
+    return f"{lang}-{chapter.name}" if chapter == SPANISH else chapter.name
 
 
 class Background:
@@ -83,12 +93,12 @@ class Background:
             )
 
     def result(self, chapter: Path):
-        path = self.folder / f"{chapter.name}.pickle"
+        path = self.folder / f"{report_name(chapter)}.pickle"
         while not path.exists():
             if self.process.poll() is not None and not path.exists():
                 raise RuntimeError(
                     f"background grading stopped (exit {self.process.returncode}) "
-                    f"before {chapter.name}:\n{self.log.read_text()[-3000:]}"
+                    f"before {report_name(chapter)}:\n{self.log.read_text()[-3000:]}"
                 )
             time.sleep(0.5)
         return pickle.loads(path.read_bytes())
@@ -103,11 +113,11 @@ class Background:
 def main(folder: str) -> int:
     out = Path(folder)
     manifest = book_manifest()
-    for chapter in CHAPTERS:
+    for chapter in [*CHAPTERS, SPANISH]:
         report = grade(chapter, manifest, out)
-        part = out / f"{chapter.name}.part"
+        part = out / f"{report_name(chapter)}.part"
         part.write_bytes(pickle.dumps(report))
-        part.rename(out / f"{chapter.name}.pickle")  # appears whole or not at all
+        part.rename(out / f"{report_name(chapter)}.pickle")  # whole or not at all
     return 0
 
 

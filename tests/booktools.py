@@ -24,7 +24,12 @@ STUDENT_OPEN = '::: {.content-hidden when-profile="student"}'
 
 
 def quarto_config() -> dict:
-    return yaml.safe_load((ROOT / "_quarto.yml").read_text())
+    """``_quarto.yml`` as the English edition renders it: with the default profile
+    ``en`` (``_quarto-en.yml``: the chapters and the PDF) merged in."""
+    config = yaml.safe_load((ROOT / "_quarto.yml").read_text())
+    english = yaml.safe_load((ROOT / "_quarto-en.yml").read_text())
+    config["book"] = {**config["book"], **english.get("book", {})}
+    return config
 
 
 def _flatten(entries) -> list[str]:

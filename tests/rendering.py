@@ -3,7 +3,8 @@
 The root ``conftest.py`` calls :func:`start_background_render` once the tests are
 collected: it copies the book's files into a temporary folder (so that Quarto's side
 files never touch the working tree) and renders the site and the student site there, in
-a background process on the second core, while nbval executes the chapters. The tests
+a background process on the second core, while nbval executes the chapters; then a few
+pages of the Spanish site and of the Spanish student site. The tests
 call :func:`wait_for_render`, which waits for it and returns where the two sites are.
 
 Quarto is a development tool: without ``quarto`` on the PATH the render tests are
@@ -26,25 +27,31 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 RENDER = pytest.StashKey[dict]()
 TIMEOUT_SECONDS = 1200
+SPANISH_CHAPTER = "es/chapters/02-vanilla-rnn.ipynb"
 # Folders that are outputs or environments, never sources of the site.
 SKIP_DIRS = {
     ".git",
     ".venv",
     "_book",
     "_book-student",
+    "_book-es",
+    "_book-es-student",
     ".quarto",
     "student",
+    "student-es",
     "nbgrader",
 }
 
 
 @dataclass
 class Rendered:
-    """Where the two sites are, and what Quarto printed while rendering them."""
+    """Where the sites are, and what Quarto printed while rendering them."""
 
     book: Path
     student: Path
     log: str
+    spanish: Path | None = None  # the Spanish site (some of its pages)
+    spanish_student: Path | None = None
 
 
 def skip_reason() -> str | None:
@@ -94,7 +101,16 @@ def start_background_render(config) -> None:
         return
     work = Path(tempfile.mkdtemp(prefix="rnnbook-render-"))
     copy_sources(work)
-    script = "quarto render --to html && quarto render --to html --profile student"
+    # the Spanish edition: its home page, one chapter and the references, as the
+    # Spanish site and the Spanish student site render them (the whole Spanish site
+    # takes another minute; `make book-es` renders it)
+    spanish = f"index.qmd {SPANISH_CHAPTER} es/references.qmd"
+    script = (
+        "quarto render --to html && quarto render --to html --profile student"
+        f" && quarto render {spanish} --to html --profile es"
+        f" && quarto render {SPANISH_CHAPTER} --to html --profile es,student"
+        " --output-dir _book-es-student"
+    )
     log = open(work / "render.log", "w")
     # `nice`: the chapters' nbval runs get the CPU first.
     state.update(
@@ -141,4 +157,10 @@ def wait_for_render(config) -> Rendered:
     if code != 0:
         pytest.fail(f"quarto render failed (exit {code}):\n{log[-4000:]}")
     work = state["work"]
-    return Rendered(book=work / "_book", student=work / "_book-student", log=log)
+    return Rendered(
+        book=work / "_book",
+        student=work / "_book-student",
+        log=log,
+        spanish=work / "_book-es",
+        spanish_student=work / "_book-es-student",
+    )

@@ -174,8 +174,8 @@ def graded_student(request, tmp_path_factory, book_manifest):
 
         def run(chapter):
             # this chapter, and the next one while the test waits for this one
-            k = CHAPTERS.index(chapter)
-            for c in CHAPTERS[k : k + 2]:
+            k = CHAPTERS.index(chapter) if chapter in CHAPTERS else len(CHAPTERS)
+            for c in [*CHAPTERS[k : k + 2], chapter]:
                 if c not in futures:
                     futures[c] = pool.submit(grade, c)
             return futures[chapter].result()
@@ -216,6 +216,22 @@ def test_every_solution_passes_on_the_graders_cases(chapter, graded_student):
         if i.grading == "auto" and i.status != "pass"
     ]
     assert not failed
+
+
+@pytest.mark.run_last
+def test_the_spanish_edition_is_graded_like_the_english(graded_student):
+    """The Spanish student notebook of a chapter (its text translated, its code the
+    English code) gets the English verdicts from the English manifest."""
+    spanish = background_grading.SPANISH
+    english = ROOT / "chapters" / spanish.name
+    es, en = graded_student(spanish), graded_student(english)
+    assert es.problems == [] and es.cell_errors == []
+    assert "Edición para estudiantes" in es.nb.cells[0].source
+    assert {i.id: i.status for i in es.items} == {i.id: i.status for i in en.items}
+    assert {i.id: i.status for i in es.then_items} == {
+        i.id: i.status for i in en.then_items
+    }
+    assert all(i.status == "pass" for i in es.then_items if i.grading == "auto")
 
 
 # --- the kernel: limits that hold -----------------------------------------------------

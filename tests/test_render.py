@@ -6,6 +6,7 @@ edition. Skipped with one line when Quarto is not installed (see
 
 from __future__ import annotations
 
+import posixpath
 import re
 from html import unescape
 from html.parser import HTMLParser
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from booktools import ROOT, all_notebooks, read_notebook
-from rendering import wait_for_render
+from rendering import SPANISH_CHAPTER, wait_for_render
 
 WARNING = re.compile(r"^\s*(WARN|WARNING|ERROR)\b.*$", re.M)
 
@@ -162,3 +163,54 @@ def test_chapters_list_matches_the_site(rendered):
     chapters = sorted(p.stem for p in (ROOT / "chapters").glob("*.ipynb"))
     pages = sorted(p.stem for p in (rendered.book / "chapters").glob("*.html"))
     assert pages == chapters
+
+
+# --- the Spanish edition (a few of its pages) ----------------------------------------
+
+SPANISH = Path(SPANISH_CHAPTER).name.replace(".ipynb", ".html")
+
+
+def test_spanish_pages_are_in_spanish_with_quartos_spanish_interface(rendered):
+    page = (rendered.spanish / "es" / "chapters" / SPANISH).read_text()
+    assert re.search(r'<html[^>]*lang="es', page), "the Spanish site is not lang=es"
+    assert "Redes neuronales recurrentes" in page  # the Spanish book title
+    assert "Capítulo" in page or "Sección" in page, "Quarto's strings are not Spanish"
+    home = (rendered.spanish / "index.html").read_text()
+    assert "Prefacio" in home and "Who this book is for" not in home
+    english_home = (rendered.book / "index.html").read_text()
+    assert "Who this book is for" in english_home and "Prefacio" not in english_home
+
+
+def _switch(page: Path) -> str:
+    m = re.search(r'<a class="language-switch" href="([^"]+)"', page.read_text())
+    assert m, f"{page.name} has no language switch"
+    return m.group(1)
+
+
+def test_the_language_switch_links_both_ways_in_the_published_layout(rendered):
+    """Published, the Spanish site sits in es/ of the English one (and the Spanish
+    student site in es/ of the student site): every switch lands on its twin page."""
+    published = {"": rendered.book, "es/": rendered.spanish}
+    pairs = [
+        ("chapters/" + SPANISH, "es/es/chapters/" + SPANISH),
+        ("index.html", "es/index.html"),
+        ("references.html", "es/es/references.html"),
+    ]
+    for english, spanish in pairs:
+        for here, there in [(english, spanish), (spanish, english)]:
+            site = "es/" if here.startswith("es/") else ""
+            page = published[site] / here[len(site) :]
+            target = posixpath.normpath(
+                posixpath.join(posixpath.dirname(here), _switch(page))
+            )
+            assert target == there, f"{here} switches to {target}, expected {there}"
+            other = "es/" if there.startswith("es/") else ""
+            assert (published[other] / there[len(other) :]).exists()
+
+
+def test_spanish_student_site_hides_the_solutions(rendered):
+    full = (rendered.spanish / "es" / "chapters" / SPANISH).read_text()
+    student = (rendered.spanish_student / "es" / "chapters" / SPANISH).read_text()
+    assert "Solución del ejercicio" in full
+    assert "Solución del ejercicio" not in student
+    assert "Ejercicio 2.1" in student

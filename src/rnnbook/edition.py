@@ -53,6 +53,7 @@ __all__ = [
     "STUDENT_SITE",
     "crossref_targets",
     "exercise_meta",
+    "notebook_language",
     "is_check_cell",
     "is_solution_cell",
     "main",
@@ -254,7 +255,8 @@ def crossref_targets(
     targets: dict[str, tuple[str, str]] = {}
     for name, nb in notebooks.items():
         chapter, stem = _chapter_of(name)
-        page = f"{site}chapters/{stem}.html"
+        words = _WORDS[notebook_language(nb)]
+        page = f"{site}{words['pages']}chapters/{stem}.html"
         divs, counters, levels = _Divs(), {"eq": 0, "fig": 0, "tbl": 0}, [0, 0]
         depth = 0
         for cell in nb.cells:
@@ -265,7 +267,7 @@ def crossref_targets(
                         kind = label.split("-")[0]
                         counters[kind] += 1
                         targets.setdefault(
-                            label, (f"{_NAMES[kind]} {chapter}.{counters[kind]}", page)
+                            label, (f"{words[kind]} {chapter}.{counters[kind]}", page)
                         )
                 continue
             if cell.get("cell_type") != "markdown":
@@ -288,26 +290,73 @@ def crossref_targets(
                 if m and depth == 0 and "unnumbered" not in m.group(2):
                     level = len(m.group(1))
                     if level == 1:
-                        text = "Chapter" if chapter != "A" else "Appendix"
+                        text = words["Chapter" if chapter != "A" else "Appendix"]
                         text += f" {chapter}"
                     elif level == 2:
                         levels = [levels[0] + 1, 0]
-                        text = f"Section {chapter}.{levels[0]}"
+                        text = f"{words['Section']} {chapter}.{levels[0]}"
                     else:
                         levels[1] += 1
-                        text = f"Section {chapter}.{levels[0]}.{levels[1]}"
+                        text = f"{words['Section']} {chapter}.{levels[0]}.{levels[1]}"
                 for label in _DEFINED.findall(line):
                     kind = label.split("-")[0]
                     if kind == "sec":
-                        shown = text or f"Section {chapter}"
+                        shown = text or f"{words['Section']} {chapter}"
                     else:
                         counters[kind] += 1
-                        shown = f"{_NAMES[kind]} {chapter}.{counters[kind]}"
+                        shown = f"{words[kind]} {chapter}.{counters[kind]}"
                     targets.setdefault(label, (shown, page))
     return {label: (text, f"{page}#{label}") for label, (text, page) in targets.items()}
 
 
-_NAMES = {"eq": "Equation", "fig": "Figure", "tbl": "Table"}
+# What the student edition writes in a notebook's language (a translated notebook says
+# which in its metadata, ``rnnbook.translation.lang``; see rnnbook.i18n): the words of
+# cross-references, the links of the title cell, the answer cells; and where the
+# edition's pages are on the student site (the Spanish site is published under es/).
+_WORDS = {
+    "en": {
+        "Chapter": "Chapter",
+        "Appendix": "Appendix",
+        "Section": "Section",
+        "eq": "Equation",
+        "fig": "Figure",
+        "tbl": "Table",
+        "header": "Student edition · [Download the notebook]({nb}) · "
+        "[Read it online]({page})",
+        "answer": "**Your answer to {what}** (graded by hand):\n\n"
+        "_Write your answer here._",
+        "question": "the question of Exercise {label}",
+        "exercise": "Exercise {label}",
+        "pages": "",
+    },
+    "es": {
+        "Chapter": "Capítulo",
+        "Appendix": "Apéndice",
+        "Section": "Sección",
+        "eq": "Ecuación",
+        "fig": "Figura",
+        "tbl": "Tabla",
+        "header": "Edición para estudiantes · [Descargar el cuaderno]({nb}) · "
+        "[Leerlo en línea]({page})",
+        "answer": "**Tu respuesta {what}** (se califica a mano):\n\n"
+        "_Escribe aquí tu respuesta._",
+        "question": "a la pregunta del ejercicio {label}",
+        "exercise": "al ejercicio {label}",
+        "pages": "es/es/",
+    },
+}
+
+
+def notebook_language(nb) -> str:
+    """The language of a notebook: ``rnnbook.translation.lang`` of its metadata (a
+    translated edition, see rnnbook.i18n), else English."""
+    meta = nb.get("metadata", {}).get("rnnbook", {}) if hasattr(nb, "get") else {}
+    lang = (meta.get("translation") or {}).get("lang", "en")
+    if lang not in _WORDS:
+        raise ValueError(
+            f"expected a notebook in one of {sorted(_WORDS)}, got language {lang!r}"
+        )
+    return lang
 
 
 def _readable(text: str, targets: dict[str, tuple[str, str]]) -> str:
@@ -342,7 +391,7 @@ def _readable(text: str, targets: dict[str, tuple[str, str]]) -> str:
     return "\n".join(lines)
 
 
-def _header(source: str, name: str, site: str) -> str:
+def _header(source: str, name: str, site: str, lang: str = "en") -> str:
     """The title cell with the full notebook's links replaced by the student site's:
     this notebook as the site publishes it (``notebooks/NN-name.ipynb``), its page."""
     _, stem = _chapter_of(name)
@@ -354,22 +403,21 @@ def _header(source: str, name: str, site: str) -> str:
     ]
     while kept and not kept[-1].strip():
         kept.pop()
-    return "\n".join(
-        kept
-        + [
-            "",
-            f"Student edition · [Download the notebook]({site}/notebooks/{stem}.ipynb)"
-            f" · [Read it online]({site}/chapters/{stem}.html)",
-        ]
+    words = _WORDS[lang]
+    base = f"{site}/{words['pages']}"
+    line = words["header"].format(
+        nb=f"{base}notebooks/{stem}.ipynb", page=f"{base}chapters/{stem}.html"
     )
+    return "\n".join(kept + ["", line])
 
 
-def answer_cell(label: str, written: bool = False) -> nbformat.NotebookNode:
+def answer_cell(
+    label: str, written: bool = False, lang: str = "en"
+) -> nbformat.NotebookNode:
     """The markdown cell in which a student answers an exercise graded by hand."""
-    what = f"the question of Exercise {label}" if written else f"Exercise {label}"
-    cell = nbformat.v4.new_markdown_cell(
-        f"**Your answer to {what}** (graded by hand):\n\n_Write your answer here._"
-    )
+    words = _WORDS[lang]
+    what = words["question" if written else "exercise"].format(label=label)
+    cell = nbformat.v4.new_markdown_cell(words["answer"].format(what=what))
     cell.metadata["rnnbook"] = {
         "answer": f"{label}-written" if written else label,
     }
@@ -436,12 +484,13 @@ def student_notebook(
         cell.outputs = []
         cell.execution_count = None
         cells.append(cell)
-    out.cells = _with_answer_cells(cells)
+    lang = notebook_language(nb)
+    out.cells = _with_answer_cells(cells, lang)
     for i, cell in enumerate(out.cells):
         if cell.cell_type == "markdown":
             text = _readable(cell.source, targets)
             if i == 0 and name:
-                text = _header(text, name, site)
+                text = _header(text, name, site, lang)
             if text != cell.source:
                 cell.source = text
     info = out.metadata.setdefault("rnnbook", {})
@@ -451,7 +500,7 @@ def student_notebook(
     return out
 
 
-def _with_answer_cells(cells: list) -> list:
+def _with_answer_cells(cells: list, lang: str = "en") -> list:
     """``cells`` with an answer cell at the end of every exercise graded by hand (before
     the next exercise or ``##`` heading)."""
     out, pending = [], []
@@ -466,9 +515,9 @@ def _with_answer_cells(cells: list) -> list:
             flush()
         out.append(cell)
         if meta and is_manual(meta):
-            pending.append(answer_cell(meta["exercise"]))
+            pending.append(answer_cell(meta["exercise"], lang=lang))
         elif meta and meta.get("written"):
-            pending.append(answer_cell(meta["exercise"], written=True))
+            pending.append(answer_cell(meta["exercise"], written=True, lang=lang))
     flush()
     return out
 

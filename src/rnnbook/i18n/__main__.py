@@ -1,10 +1,10 @@
 """Command line of the translations: ``python -m rnnbook.i18n COMMAND LANG ...``.
 
-    check LANG [SOURCE ...]     list what is missing, stale or broken (exit 1 if any)
-    build LANG                  write LANG/chapters/*.ipynb, LANG/_index.qmd, ...
-    init LANG                   add every English unit the files lack (untranslated)
-    accept LANG SOURCE KEY ...  record that the translation of KEY follows the English
-                                as it is now (after you updated the translated text)
+check LANG [SOURCE ...]     list what is missing, stale or broken (exit 1 if any)
+build LANG                  write LANG/chapters/*.ipynb, LANG/_index.qmd, ...
+init LANG                   add every English unit the files lack (untranslated)
+accept LANG SOURCE KEY ...  record that the translation of KEY follows the English
+                            as it is now (after you updated the translated text)
 """
 
 from __future__ import annotations
@@ -15,8 +15,13 @@ from pathlib import Path
 
 from .build import MissingTranslation, build
 from .check import check
-from .units import load_translation, save_translation, source_files, translation_path
-from .units import units_of
+from .units import (
+    load_translation,
+    save_translation,
+    source_files,
+    translation_path,
+    units_of,
+)
 
 ROOT = Path.cwd()
 
@@ -28,7 +33,9 @@ def _init(lang: str) -> int:
         data = load_translation(path)
         old = data["units"]
         units = {}
-        for unit in units_of(source):  # English order; translated units kept as they are
+        for unit in units_of(
+            source
+        ):  # English order; translated units kept as they are
             units[unit.key] = old.get(unit.key) or {
                 "hash": unit.hash,
                 "en": unit.text,
@@ -94,9 +101,8 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"wrote {len(written)} files into {args.lang}/")
         return 0
-    problems = check(ROOT, args.lang, built=not args.text_only)
-    if args.rest:
-        problems = [p for p in problems if p.source in args.rest]
+    sources = [Path(s).as_posix() for s in args.rest] or None
+    problems = check(ROOT, args.lang, built=not args.text_only, sources=sources)
     for problem in problems:
         print(problem)
     print(f"{len(problems)} problem(s)")

@@ -1,10 +1,11 @@
 """Build a translated edition: the English notebooks with their text replaced.
 
 ``build(root, "es")`` writes ``es/chapters/NN-name.ipynb`` for every notebook of
-``chapters/``: the same cells, ids, metadata, code and stored outputs, with each markdown
-cell and each caption option (``#| fig-cap``, ``#| fig-alt``, ``#| tbl-cap``) taken from
-``i18n/es/NN-name.yml``. The preface becomes ``es/_index.qmd`` (``index.qmd`` includes it
-under the ``es`` profile) and the references page ``es/references.qmd``.
+``chapters/``: the same cells, ids, metadata, code and stored outputs, with each
+markdown cell and each caption option (``#| fig-cap``, ``#| fig-alt``, ``#| tbl-cap``)
+taken from ``i18n/es/NN-name.yml``. The preface becomes ``es/_index.qmd``
+(``index.qmd`` includes it under the ``es`` profile) and the references page
+``es/references.qmd``.
 
 Links are adjusted to the translated notebooks' place: figures one folder further up,
 "Download the notebook" and "Open in Colab" to the translated notebook.
@@ -63,7 +64,7 @@ def relocate(markdown: str, lang: str) -> str:
     """Markdown of ``chapters/`` made right for ``<lang>/chapters/``."""
     markdown = re.sub(r"(\]\(|src=\")\.\./figures/", r"\1../../figures/", markdown)
     return re.sub(
-        r"(github(?:usercontent)?\.com/rnnbook/rnnbook/(?:raw|blob)/main/)chapters/",
+        r"(/rnnbook/rnnbook/(?:raw|blob)/main/)chapters/",
         rf"\1{lang}/chapters/",
         markdown,
     )

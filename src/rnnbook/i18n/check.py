@@ -6,8 +6,8 @@
 - *stale*: a unit whose English changed after it was translated (the hash differs); the
   message carries a diff of the English, old against new;
 - *orphan*: a translated unit whose English cell or section no longer exists;
-- *markup*: math, code, cross-references, labels, citations, link targets, fenced divs or
-  exercise headings that differ between the English and the translation;
+- *markup*: math, code, cross-references, labels, citations, link targets, fenced divs
+  or exercise headings that differ between the English and the translation;
 - *glossary*: a term of ``i18n/<lang>/glossary.md`` translated otherwise;
 - *edition*: a built notebook or page of ``<lang>/`` that is not what ``make <lang>``
   builds from the current English and translations (code cells and outputs included).
@@ -64,15 +64,20 @@ def _first_line(text: str) -> str:
     return line if len(line) <= 60 else line[:57] + "..."
 
 
-def check(root: Path, lang: str, built: bool = True) -> list[Problem]:
-    """Every way the ``lang`` translation is out of step with the English sources;
-    ``built`` also compares the built edition in ``<lang>/`` with a fresh build."""
+def check(
+    root: Path, lang: str, built: bool = True, sources: list[str] | None = None
+) -> list[Problem]:
+    """Every way the ``lang`` translation is out of step with the English sources
+    (all of them, or the ``sources`` given relative to ``root``); ``built`` also
+    compares the built edition in ``<lang>/`` with a fresh build."""
     root = Path(root)
     glossary_file = root / "i18n" / lang / "glossary.md"
     terms = read_glossary(glossary_file) if glossary_file.exists() else []
     problems: list[Problem] = []
     for source in source_files(root):
         rel = source.relative_to(root).as_posix()
+        if sources is not None and rel not in sources:
+            continue
         path = translation_path(root, lang, source)
         data = load_translation(path)
         units = data["units"]
@@ -103,7 +108,8 @@ def check(root: Path, lang: str, built: bool = True) -> list[Problem]:
                         rel,
                         unit.key,
                         "the English changed after it was "
-                        f"translated; update `{lang}`, then run `python -m rnnbook.i18n "
+                        f"translated; update `{lang}`, then run "
+                        "`python -m rnnbook.i18n "
                         f"accept {lang} {rel} {unit.key}`\n{diff}",
                     )
                 )

@@ -52,9 +52,12 @@ def _without_math(text: str) -> str:
 
 
 def prose_only(text: str) -> str:
-    """``text`` without code blocks, code spans, math and link targets."""
-    text = _without_math(_without_code(text))
-    return _LINK_TARGET.sub("]", text)
+    """``text`` without code blocks, code spans, math, link targets, cross-references,
+    labels and citations (``@sec-vanishing-gradients`` names a section; it does not use
+    the term)."""
+    text = _LINK_TARGET.sub("]", _without_math(_without_code(text)))
+    text = _LABEL.sub(" ", _XREF.sub(" ", text))
+    return _CITATION.sub(" ", text)
 
 
 def _inventory(text: str) -> dict[str, Counter]:

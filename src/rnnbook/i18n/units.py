@@ -1,17 +1,20 @@
-"""The translatable units of the book's sources, and the translation files that hold them.
+"""The translatable units of the book's sources, and the files that hold their
+translations.
 
 A *unit* is one piece of English text a translation replaces as a whole:
 
 - a markdown cell of a chapter notebook, keyed by the cell's id (``"3b2a1c0d"``);
-- a caption or alt text in a code cell's Quarto options (``#| fig-cap:``, ``#| fig-alt:``,
-  ``#| tbl-cap:``), keyed by the cell id and the option (``"82e759a1/fig-cap"``);
-- a section of a Quarto page (the preface ``index.qmd``, ``references.qmd``), keyed by its
-  heading's label or slug.
+- a caption or alt text in a code cell's Quarto options (``#| fig-cap:``,
+  ``#| fig-alt:``, ``#| tbl-cap:``), keyed by the cell id and the option
+  (``"82e759a1/fig-cap"``);
+- a section of a Quarto page (the preface ``index.qmd``, ``references.qmd``), keyed by
+  its heading's label or slug.
 
-A translation file (``i18n/es/01-sequential-data.yml``) maps every key to the English text
-it translates (``en``), that text's hash (``hash``) and the translation (``es``). The hash
-is what goes stale: when the English of a unit changes, its hash no longer matches and
-the check (``rnnbook.i18n.check``) reports the unit with a diff of the English change.
+A translation file (``i18n/es/01-sequential-data.yml``) maps every key to the English
+text it translates (``en``), that text's hash (``hash``) and the translation (``es``).
+The hash is what goes stale: when the English of a unit changes, its hash no longer
+matches and the check (``rnnbook.i18n.check``) reports the unit with a diff of the
+English change.
 """
 
 from __future__ import annotations
@@ -203,9 +206,10 @@ def load_translation(path: Path) -> dict:
 
 
 HEADER = (
-    "# The {language} text of {source}, unit by unit: a markdown cell (its id), a caption\n"
-    "# (cell id/option) or a page section. `en` is the English it translates and `hash`\n"
-    "# that English's hash; the check reports a unit whose English has changed since.\n"
+    "# The {language} text of {source}, unit by unit: a markdown cell (its id),\n"
+    "# a caption (cell id/option) or a page section. `en` is the English it\n"
+    "# translates and `hash` that English's hash; the check reports a unit whose\n"
+    "# English has changed since.\n"
     "# How to update a translation: i18n/README.md\n"
 )
 
