@@ -57,6 +57,20 @@ def remove_leftovers() -> None:
         path.unlink(missing_ok=True)
 
 
+def split_profiles(argv: list[str]) -> tuple[list[str], list[str]]:
+    """The arguments without ``--profile``, and the profiles they named, in order."""
+    rest, profiles = [], []
+    args = iter(argv)
+    for arg in args:
+        if arg == "--profile":
+            profiles += next(args, "").split(",")
+        elif arg.startswith("--profile="):
+            profiles += arg.split("=", 1)[1].split(",")
+        else:
+            rest.append(arg)
+    return rest, [p for p in profiles if p]
+
+
 def main(argv: list[str]) -> int:
     quarto = find_quarto() or (
         None if os.environ.get("RNNBOOK_NO_QUARTO_INSTALL") else try_install_quarto()
@@ -70,19 +84,18 @@ def main(argv: list[str]) -> int:
             "now with `make lab` (JupyterLab on chapters/)."
         )
         return 0
-    profile = [a for a in argv if a.startswith("--profile")]
-    profiles = ",".join(
-        a.split("=", 1)[1] if "=" in a else argv[i + 1]
-        for i, a in enumerate(argv)
-        if a.startswith("--profile")
-    ).split(",")
+    argv, profiles = split_profiles(argv)
     if "es" in profiles:
         if not (ROOT / "es" / "chapters").is_dir():
             print("The Spanish edition is not built: run `make es` first.")
             return 2
-        if "student" in profiles and "--output-dir" not in argv:
-            # two profiles that each name an output folder: the first would win
-            argv = [*argv, "--output-dir", "_book-es-student"]
+        if "student" in profiles and "es-student" not in profiles:
+            # the Spanish student site's own profile first: where profiles disagree
+            # (output folder, subtitle) the first one listed wins
+            profiles = ["es-student", "es", "student"]
+    if profiles:
+        argv = [*argv, "--profile", ",".join(profiles)]
+    profile = [f"--profile {','.join(profiles)}"] if profiles else []
     print(f"Rendering the book with {quarto} {' '.join(profile)} ...")
     env = {**os.environ, "QUARTO_PYTHON": sys.executable}
     code = subprocess.call([quarto, "render", *argv], cwd=ROOT, env=env)
@@ -92,6 +105,8 @@ def main(argv: list[str]) -> int:
         out = "_book"
         if "--output-dir" in argv:
             out = argv[argv.index("--output-dir") + 1]
+        elif "es-student" in profiles:
+            out = "_book-es-student"
         elif "es" in profiles:
             out = "_book-es"
         elif "student" in profiles:

@@ -108,8 +108,7 @@ def start_background_render(config) -> None:
     script = (
         "quarto render --to html && quarto render --to html --profile student"
         f" && quarto render {spanish} --to html --profile es"
-        f" && quarto render {SPANISH_CHAPTER} --to html --profile es,student"
-        " --output-dir _book-es-student"
+        f" && quarto render {SPANISH_CHAPTER} --to html --profile es-student,es,student"
     )
     log = open(work / "render.log", "w")
     # `nice`: the chapters' nbval runs get the CPU first.
