@@ -23,6 +23,10 @@ from pathlib import Path
 import pytest
 from rendering import ROOT, wait_for_render
 
+# after everything else: the render runs in the background meanwhile (conftest.py), so
+# the first core runs the chapters instead of waiting for it
+pytestmark = pytest.mark.run_last
+
 MATHJAX_CDN = "https://cdn.jsdelivr.net/npm/mathjax@3/"
 MATHJAX_DIR = ROOT / ".ci" / "node" / "node_modules" / "mathjax"
 PAGES = ["index.html", "chapters/05-lstm.html"]

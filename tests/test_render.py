@@ -16,6 +16,10 @@ import pytest
 from booktools import ROOT, all_notebooks, read_notebook
 from rendering import SPANISH_CHAPTER, wait_for_render
 
+# after everything else: the render runs in the background meanwhile (conftest.py), so
+# the first core runs the chapters instead of waiting for it
+pytestmark = pytest.mark.run_last
+
 WARNING = re.compile(r"^\s*(WARN|WARNING|ERROR)\b.*$", re.M)
 
 

@@ -17,6 +17,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 __all__ = [
@@ -120,6 +121,7 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=None)
 def _pattern(term: str) -> re.Pattern:
     """A term as a pattern: ``stem*`` matches any word that starts with the stem;
     otherwise each word may take a plural ending (-s, -es). Alternatives are
@@ -174,6 +176,10 @@ def read_glossary(path: Path) -> list[Term]:
 
 def glossary_misses(terms: list[Term], english: str, translated: str) -> list[Term]:
     """The terms the English uses whose fixed translation the translation lacks."""
+    english, translated = _fold(prose_only(english)), _fold(prose_only(translated))
     return [
-        t for t in terms if t.in_english(english) and not t.in_translation(translated)
+        t
+        for t in terms
+        if _pattern(t.english).search(english)
+        and not _pattern(t.translation).search(translated)
     ]
