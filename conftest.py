@@ -10,6 +10,8 @@
 - Start the grader's run over the student editions of the chapters in a process of its
   own when the tests that read it are selected (``tests/background_grading.py``), so
   that it too runs beside the rest of the suite; those tests are marked ``run_last``.
+- Likewise grade the grader's tiny class (``tests/gradetools.py``), whose two timeouts
+  would otherwise hold up the first core for half a minute each.
 - Run tests marked ``run_last`` after everything else.
 """
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import os
 import resource
+import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -62,7 +65,17 @@ def pytest_collection_finish(session):
         from rendering import start_background_render
 
         start_background_render(session.config)
-    if os.environ.get("RNNBOOK_BACKGROUND_GRADING", "1") != "0" and any(
+    background = os.environ.get("RNNBOOK_BACKGROUND_GRADING", "1") != "0"
+    if background and any(
+        "graded_class" in getattr(item, "fixturenames", ()) for item in session.items
+    ):
+        import tempfile
+
+        from gradetools import CLASS, ClassGrading
+
+        folder = Path(tempfile.mkdtemp(prefix="rnnbook-class-"))
+        session.config.stash[CLASS] = ClassGrading(folder)
+    if background and any(
         "graded_student" in getattr(item, "fixturenames", ()) for item in session.items
     ):
         import background_grading
@@ -73,6 +86,11 @@ def pytest_collection_finish(session):
 
 
 def pytest_sessionfinish(session):
+    if "gradetools" in sys.modules:
+        running = session.config.stash.get(sys.modules["gradetools"].CLASS, None)
+        if running is not None:
+            running.stop()
+            shutil.rmtree(running.folder, ignore_errors=True)
     if "background_grading" in sys.modules:
         grading = sys.modules["background_grading"]
         running = session.config.stash.get(grading.GRADING, None)

@@ -13,10 +13,12 @@ them in: untouched, honest, half done, wrong, cheating and hostile.
 from __future__ import annotations
 
 import copy
+import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
+import pytest
 
 from rnnbook.edition import BEGIN, END, is_check_cell, is_solution_cell
 
@@ -268,6 +270,68 @@ def write_class(folder: Path) -> tuple[Path, Path, Path]:
         else:
             nbformat.write(nb, subs / name)
     return chapters, student, subs
+
+
+def class_command(folder: Path) -> list[str]:
+    """The grading command for the class written into ``folder`` (run it there)."""
+    folder = Path(folder)
+    return [
+        sys.executable,
+        "-m",
+        "rnnbook.grade",
+        str(folder / "subs"),
+        "--manifest",
+        str(folder / "student" / "manifest.json"),
+        "--csv",
+        str(folder / "out" / "grades.csv"),  # a folder that does not exist yet
+        "--out",
+        str(folder / "reports"),
+        "--manual",
+        str(Path(__file__).parent / "submissions" / "manual.csv"),
+        "--jobs",
+        "2",
+        "--timeout",
+        "15",
+        "--seed",
+        "7",
+    ]
+
+
+class ClassGrading:
+    """The class graded by the command in a process of its own, started when the tests
+    are collected (conftest.py): its timeouts (two submissions run for the whole 15 s)
+    wait beside the rest of the suite instead of in front of it. :meth:`result` waits
+    for it: (folder, exit code, stdout, stderr)."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        write_class(self.folder)
+        self.out = open(self.folder / "stdout.txt", "w")
+        self.err = open(self.folder / "stderr.txt", "w")
+        self.process = subprocess.Popen(
+            class_command(self.folder),
+            stdout=self.out,
+            stderr=self.err,
+            cwd=self.folder,
+            text=True,
+        )
+
+    def result(self, timeout: float = 600):
+        code = self.process.wait(timeout=timeout)
+        self.out.close()
+        self.err.close()
+        stdout = (self.folder / "stdout.txt").read_text()
+        stderr = (self.folder / "stderr.txt").read_text()
+        return self.folder, code, stdout, stderr
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+
+
+# the class graded in the background, started by conftest.py at collection
+CLASS = pytest.StashKey[ClassGrading]()
 
 
 if __name__ == "__main__":

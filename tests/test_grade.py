@@ -12,8 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,7 +20,7 @@ import background_grading
 import nbformat
 import pytest
 from booktools import ROOT, exercise_cells, read_notebook
-from gradetools import write_class
+from gradetools import CLASS, ClassGrading, write_class
 
 from rnnbook.edition import student_notebook
 from rnnbook.grade import grade_submission
@@ -62,40 +60,18 @@ ids = lambda p: p.name  # noqa: E731
 
 
 @pytest.fixture(scope="module")
-def graded_class(tmp_path_factory):
-    """The tiny class graded by the command: (folder, stdout, stderr)."""
-    folder = tmp_path_factory.mktemp("class")
-    chapters, student, subs = write_class(folder)
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "rnnbook.grade",
-            str(subs),
-            "--manifest",
-            str(student / "manifest.json"),
-            "--csv",
-            str(folder / "out" / "grades.csv"),  # a folder that does not exist yet
-            "--out",
-            str(folder / "reports"),
-            "--manual",
-            str(HERE / "submissions" / "manual.csv"),
-            "--jobs",
-            "2",
-            "--timeout",
-            "15",
-            "--seed",
-            "7",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=folder,
-    )
-    assert result.returncode == 0, result.stderr
-    return folder, result.stdout, result.stderr
+def graded_class(request, tmp_path_factory):
+    """The tiny class graded by the command: (folder, stdout, stderr); from the run
+    conftest.py started at collection, or else run here."""
+    running = request.config.stash.get(CLASS, None)  # see conftest.py
+    if running is None:
+        running = ClassGrading(tmp_path_factory.mktemp("class"))
+    folder, code, stdout, stderr = running.result()
+    assert code == 0, stderr
+    return folder, stdout, stderr
 
 
+@pytest.mark.run_last  # reads the class graded in the background (see above)
 def test_the_class_is_graded_to_the_expected_csv(graded_class):
     folder, _, _ = graded_class
     got = list(csv.reader(io.StringIO((folder / "out" / "grades.csv").read_text())))
@@ -106,6 +82,7 @@ def test_the_class_is_graded_to_the_expected_csv(graded_class):
     assert sorted(got[1:]) == sorted(want[1:])
 
 
+@pytest.mark.run_last
 def test_the_class_reports(graded_class):
     folder, stdout, _ = graded_class
     report = json.loads((folder / "reports" / "report.json").read_text())
