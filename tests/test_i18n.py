@@ -362,3 +362,33 @@ def test_units_of_a_notebook_and_a_page():
     assert not any("BEGIN ENGLISH" in u.text or "END ENGLISH" in u.text for u in page)
     with pytest.raises(ValueError, match="expected a .ipynb or .qmd"):
         units_of(ROOT / "README.md")
+
+
+def test_the_spanish_student_edition_has_the_english_assignment(tmp_path):
+    """Exercise ids, points, kinds, checks and check cells are the same in both
+    languages, so one manifest grades either edition (test_grade.py grades one)."""
+    import json
+
+    from rnnbook.edition import write_student_edition
+
+    def manifest(chapters, out):
+        write_student_edition(chapters, out)
+        data = json.loads((out / "manifest.json").read_text())
+        keys = ("id", "kind", "grading", "points", "checks", "check_cells", "solutions")
+        return [
+            (c["name"], [tuple(str(e.get(k)) for k in keys) for e in c["exercises"]])
+            for c in data["chapters"]
+        ]
+
+    english = manifest(ROOT / "chapters", tmp_path / "en")
+    assert english == manifest(ROOT / LANG / "chapters", tmp_path / "es")
+    assert sum(len(exercises) for _, exercises in english) >= 60
+    assert sum(e[5] != "None" for _, exercises in english for e in exercises) >= 30
+    spanish = nbformat.read(tmp_path / "es" / "02-vanilla-rnn.ipynb", as_version=4)
+    assert (
+        spanish.cells[0].source.splitlines()[-1].startswith("Edición para estudiantes")
+    )
+    answers = [
+        c.source for c in spanish.cells if "answer" in c.metadata.get("rnnbook", {})
+    ]
+    assert answers and all(a.startswith("**Tu respuesta") for a in answers)
