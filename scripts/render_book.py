@@ -95,8 +95,8 @@ def main(argv: list[str]) -> int:
             profiles = ["es-student", "es", "student"]
     if profiles:
         argv = [*argv, "--profile", ",".join(profiles)]
-    profile = [f"--profile {','.join(profiles)}"] if profiles else []
-    print(f"Rendering the book with {quarto} {' '.join(profile)} ...")
+    shown = f" --profile {','.join(profiles)}" if profiles else ""
+    print(f"Rendering the book with {quarto}{shown} ...")
     env = {**os.environ, "QUARTO_PYTHON": sys.executable}
     code = subprocess.call([quarto, "render", *argv], cwd=ROOT, env=env)
     if code != 0:

@@ -32,22 +32,22 @@ def quarto_config() -> dict:
     return config
 
 
-def _flatten(entries) -> list[str]:
+def flatten(entries) -> list[str]:
     out = []
     for entry in entries:
         if isinstance(entry, str):
             out.append(entry)
         elif isinstance(entry, dict):
-            if "file" in entry:
-                out.append(entry["file"])
-            out.extend(_flatten(entry.get("chapters", [])))
+            if "file" in entry or "href" in entry:
+                out.append(entry.get("file") or entry["href"])
+            out.extend(flatten(entry.get("chapters", [])))
     return out
 
 
 def book_files() -> list[str]:
     """Every file the book lists, chapters and appendices, in order."""
     book = quarto_config()["book"]
-    return _flatten(book.get("chapters", [])) + _flatten(book.get("appendices", []))
+    return flatten(book.get("chapters", [])) + flatten(book.get("appendices", []))
 
 
 def all_notebooks() -> list[Path]:

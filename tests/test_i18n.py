@@ -12,7 +12,7 @@ import shutil
 import nbformat
 import pytest
 import yaml
-from booktools import ROOT
+from booktools import ROOT, flatten
 
 from rnnbook.i18n import build, check
 from rnnbook.i18n.invariants import (
@@ -102,19 +102,8 @@ def test_the_spanish_profile_lists_the_english_chapters():
     es_cfg = yaml.safe_load((ROOT / "_quarto-es.yml").read_text())
     es = es_cfg["book"]
 
-    def files(entries):
-        out = []
-        for entry in entries:
-            if isinstance(entry, str):
-                out.append(entry)
-            elif "href" in entry:
-                out.append(entry["href"])
-            else:
-                out.extend(files(entry["chapters"]))
-        return out
-
-    english = files(en["chapters"]) + en["appendices"]
-    spanish = files(es["chapters"]) + es["appendices"]
+    english = flatten(en["chapters"]) + en["appendices"]
+    spanish = flatten(es["chapters"]) + es["appendices"]
     wanted = [
         f if f == "index.qmd" else f"{LANG}/{f}" for f in english
     ]  # index.qmd holds both languages

@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 
 from .units import (
-    _OPTION,
+    CAPTION_LINE,
     caption_line,
     caption_value,
     load_translation,
@@ -82,7 +82,7 @@ def translated_notebook(source: Path, data: dict, lang: str, strict: bool = True
         elif cell.cell_type == "code" and "#|" in cell.source:
             lines = []
             for line in cell.source.split("\n"):
-                m = _OPTION.match(line)
+                m = CAPTION_LINE.match(line)
                 if m:
                     key = f"{cell.id}/{m.group(1)}"
                     english = caption_value(m.group(2))

@@ -30,7 +30,7 @@ __all__ = ["Problem", "check", "english_diff"]
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # missing, stale, orphan, markup, glossary, edition, file
+    kind: str  # missing, stale, orphan, markup, glossary or edition
     source: str  # "chapters/01-sequential-data.ipynb"
     key: str  # the unit ("3b2a1c0d", "82e759a1/fig-cap"), or "" for a whole file
     message: str
@@ -161,16 +161,15 @@ def _edition_problems(root: Path, lang: str, source: Path, data: dict, rel: str)
     fresh = translated_notebook(source, data, lang)
     if built == fresh:
         return []
-    english = nbformat.read(source, as_version=4)
     problems = []
-    if len(built.cells) != len(english.cells):
+    if len(built.cells) != len(fresh.cells):
         problems.append(
             Problem(
                 "edition",
                 rel,
                 "",
                 f"{shown} has {len(built.cells)} cells, "
-                f"the English {len(english.cells)}: run `make {lang}`",
+                f"the English {len(fresh.cells)}: run `make {lang}`",
             )
         )
     for ours, theirs in zip(built.cells, fresh.cells):

@@ -62,7 +62,6 @@ def prose_only(text: str) -> str:
 
 
 def _inventory(text: str) -> dict[str, Counter]:
-    blocks = _CODE_BLOCK.findall(text)
     no_blocks = _CODE_BLOCK.sub(" ", text)
     spans = [m.group(0) for m in _CODE_SPAN.finditer(no_blocks)]
     no_code = _CODE_SPAN.sub(" ", no_blocks)
@@ -71,9 +70,7 @@ def _inventory(text: str) -> dict[str, Counter]:
     inline = _INLINE_MATH.findall(no_display)
     prose = _INLINE_MATH.sub(" ", no_display)
     return {
-        "code blocks": Counter(m.group(0) for m in _CODE_BLOCK.finditer(text))
-        if blocks
-        else Counter(),
+        "code blocks": Counter(m.group(0) for m in _CODE_BLOCK.finditer(text)),
         "code spans": Counter(spans),
         "display math": Counter(display),
         "inline math": Counter(inline),
@@ -142,12 +139,6 @@ class Term:
     english: str
     translation: str
     note: str = ""
-
-    def in_english(self, text: str) -> bool:
-        return bool(_pattern(self.english).search(_fold(prose_only(text))))
-
-    def in_translation(self, text: str) -> bool:
-        return bool(_pattern(self.translation).search(_fold(prose_only(text))))
 
 
 def read_glossary(path: Path) -> list[Term]:

@@ -28,6 +28,7 @@ import nbformat
 import yaml
 
 __all__ = [
+    "CAPTION_LINE",
     "CAPTION_OPTIONS",
     "Unit",
     "load_translation",
@@ -39,7 +40,9 @@ __all__ = [
 ]
 
 CAPTION_OPTIONS = ("fig-cap", "fig-alt", "tbl-cap")
-_OPTION = re.compile(r"^#\|\s*(" + "|".join(CAPTION_OPTIONS) + r")\s*:\s*(.*?)\s*$")
+CAPTION_LINE = re.compile(
+    r"^#\|\s*(" + "|".join(CAPTION_OPTIONS) + r")\s*:\s*(.*?)\s*$"
+)
 # the English text of the preface sits between these two lines of index.qmd
 ENGLISH_BEGIN = "<!-- BEGIN ENGLISH"
 ENGLISH_END = "<!-- END ENGLISH"
@@ -112,7 +115,7 @@ def _notebook_units(nb, path: Path) -> list[Unit]:
             units.append(Unit(cell_id, "markdown", cell.source))
         elif cell.cell_type == "code":
             for line in cell.source.splitlines():
-                m = _OPTION.match(line)
+                m = CAPTION_LINE.match(line)
                 if m:
                     text = caption_value(m.group(2))
                     units.append(Unit(f"{cell_id}/{m.group(1)}", m.group(1), text))
